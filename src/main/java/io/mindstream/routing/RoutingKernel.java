@@ -1,0 +1,29 @@
+package io.mindstream.routing;
+
+/**
+ * One implementation of the B2I routing loop on float arrays. Implementations hold no state between
+ * calls, allocate nothing, and are safe to share between threads; all buffers are passed in.
+ */
+public interface RoutingKernel {
+
+    /** Short name used by benchmarks and logs: "vector" or "scalar". */
+    String name();
+
+    /**
+     * Runs {@code iterations} rounds of dynamic routing of n behaviours into k interests.
+     *
+     * @param table      the mapped table u_hat = E·S, row-major, {@code dim} floats per row
+     * @param rows       the table rows of the n usable behaviours, oldest first ({@code rows[0..n)})
+     * @param n          number of behaviours, at least 1
+     * @param k          number of interests K', at least 1
+     * @param dim        embedding dimension d
+     * @param iterations R, at least 1
+     * @param softmax    the axis of the routing softmax
+     * @param logits     the k x n initial logits, row-major ({@code logits[j * n + i]}); used as scratch and
+     *                   overwritten
+     * @param weights    scratch of at least k x n floats
+     * @param out        receives the interests v_1..v_k, row-major, {@code k * dim} floats
+     */
+    void route(float[] table, int[] rows, int n, int k, int dim, int iterations, RoutingSoftmax softmax,
+               float[] logits, float[] weights, float[] out);
+}
