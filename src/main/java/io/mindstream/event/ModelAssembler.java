@@ -144,6 +144,24 @@ public final class ModelAssembler {
         return sum;
     }
 
+    /**
+     * The chunks of every incomplete payload, oldest payload first, as messages: feeding them to a fresh
+     * assembler restores this one (how the job checkpoints a half-received model).
+     */
+    public List<byte[]> pendingMessages() {
+        List<byte[]> out = new ArrayList<>();
+        for (Pending p : pending.values()) {
+            byte[] sha = java.util.HexFormat.of().parseHex(p.sha);
+            for (int i = 0; i < p.chunks.length; i++) {
+                if (p.chunks[i] != null) {
+                    out.add(new ModelMessage.Chunk(p.version, sha, p.payloadBytes, i, p.chunks.length, p.chunks[i])
+                            .encode());
+                }
+            }
+        }
+        return out;
+    }
+
     public int pendingCount() {
         return pending.size();
     }
