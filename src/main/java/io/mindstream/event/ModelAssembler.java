@@ -13,7 +13,8 @@ import java.util.Map;
  * <p>Chunks of several models may interleave (two publishers); each (version, sha256) pair is assembled on its
  * own. Memory is bounded: a payload may not declare more than {@code maxPayloadBytes} or more than
  * {@code maxChunks} chunks, and at most {@code maxPending} incomplete payloads are kept; when another one
- * starts, the oldest is dropped as truncated. A payload is released only when every chunk arrived, the chunk
+ * starts, the oldest is dropped as truncated. A chunk other than the first of a payload that was just
+ * completed is a producer retry and is ignored; its first chunk starts a new publication (a rollback). A payload is released only when every chunk arrived, the chunk
  * headers agree, the lengths add up and the SHA-256 of the whole matches. Repeated chunks (a producer retry)
  * are ignored when they are identical. Not thread-safe.
  */
@@ -35,6 +36,9 @@ public final class ModelAssembler {
     private final int maxPending;
     /** Insertion order = age, for evicting the oldest incomplete payload. */
     private final Map<String, Pending> pending = new LinkedHashMap<>();
+    /** Recently completed payloads: a repeated tail chunk of one of them is a retry, not a new publication. */
+    private final java.util.Set<String> completed = new java.util.LinkedHashSet<>();
+    private static final int REMEMBER_COMPLETED = 8;
 
     public ModelAssembler() {
         this(DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_MAX_CHUNKS, DEFAULT_MAX_PENDING);
@@ -83,6 +87,12 @@ public final class ModelAssembler {
         List<String> rejections = new ArrayList<>(1);
         Pending p = pending.get(key);
         if (p == null) {
+            if (completed.contains(key)) {
+                if (c.index() != 0) {
+                    return Outcome.pending(rejections);
+                }
+                completed.remove(key); // chunk 0 again: the same model is being published again (a rollback)
+            }
             while (pending.size() >= maxPending) {
                 Iterator<Map.Entry<String, Pending>> oldest = pending.entrySet().iterator();
                 Pending dropped = oldest.next().getValue();
@@ -118,6 +128,10 @@ public final class ModelAssembler {
             return Outcome.pending(rejections);
         }
         pending.remove(key);
+        completed.add(key);
+        if (completed.size() > REMEMBER_COMPLETED) {
+            completed.remove(completed.iterator().next());
+        }
         if (p.bytes != p.payloadBytes) {
             rejections.add(what + ": chunks add up to " + p.bytes + " bytes, the header says " + p.payloadBytes);
             return Outcome.pending(rejections);
