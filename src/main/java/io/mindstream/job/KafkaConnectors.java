@@ -1,7 +1,7 @@
 package io.mindstream.job;
 
 import io.mindstream.event.DeadLetter;
-import io.mindstream.event.InterestCodec;
+import io.mindstream.event.OutputFormat;
 import io.mindstream.event.InterestUpdate;
 import io.mindstream.event.RawRecord;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -68,7 +68,7 @@ public final class KafkaConnectors {
 
     /** Interest updates keyed by user id, in the configured format and delivery guarantee. */
     public static KafkaSink<InterestUpdate> interestsSink(JobOptions o) {
-        return sink(o, "interests", new InterestSerializer(o.interestsTopic(), o.outputFormat().codec()));
+        return sink(o, "interests", new InterestSerializer(o.interestsTopic(), o.outputFormat()));
     }
 
     /** Dead letters keyed by the original record key, as JSON. */
@@ -110,17 +110,17 @@ public final class KafkaConnectors {
     public static final class InterestSerializer implements KafkaRecordSerializationSchema<InterestUpdate> {
         private static final long serialVersionUID = 1L;
         private final String topic;
-        private final InterestCodec codec;
+        private final OutputFormat format;
 
-        public InterestSerializer(String topic, InterestCodec codec) {
+        public InterestSerializer(String topic, OutputFormat format) {
             this.topic = topic;
-            this.codec = codec;
+            this.format = format;
         }
 
         @Override
         public ProducerRecord<byte[], byte[]> serialize(InterestUpdate u, KafkaSinkContext ctx, Long timestamp) {
             return new ProducerRecord<>(topic, null, u.updatedAt(), u.userId().getBytes(StandardCharsets.UTF_8),
-                    codec.encode(u));
+                    format.codec().encode(u));
         }
     }
 

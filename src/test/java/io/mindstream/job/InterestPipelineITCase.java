@@ -219,6 +219,16 @@ class InterestPipelineITCase {
         }
     }
 
+    /** Cancels and waits until the job is gone, so no checkpoint is still being written into the temp dir. */
+    static void cancelAndWait(JobClient job) throws Exception {
+        job.cancel().get(30, TimeUnit.SECONDS);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!job.getJobStatus().get(10, TimeUnit.SECONDS).isGloballyTerminalState()
+                && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+    }
+
     @Test
     @Timeout(value = 3, unit = TimeUnit.MINUTES)
     void boundedRunEndsWithEveryUsersInterestsAsScoredAndDeadLettersWithReasons(@TempDir Path checkpoints)
@@ -335,7 +345,7 @@ class InterestPipelineITCase {
                 }
             }
         } finally {
-            job.cancel().get(30, TimeUnit.SECONDS);
+            cancelAndWait(job);
         }
     }
 
@@ -378,7 +388,7 @@ class InterestPipelineITCase {
             Map<String, InterestUpdate> last = lastPerUser(all);
             expectedSequences(everything).forEach((user, seq) -> assertEqualsEncoder(v1, user, seq, last.get(user)));
         } finally {
-            second.cancel().get(30, TimeUnit.SECONDS);
+            cancelAndWait(second);
         }
     }
 }
