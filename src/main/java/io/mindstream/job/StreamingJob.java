@@ -79,10 +79,41 @@ public final class StreamingJob {
      * it stops with a savepoint in the checkpoint directory, so the next start resumes exactly there.
      */
     public static void runLocal(JobOptions o) throws Exception {
+        LocalJob job = startLocal(o);
+        Thread main = Thread.currentThread();
+        Thread hook = new Thread(() -> {
+            job.stop();
+            try {
+                main.join(30_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "mind-stream-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            job.await();
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running; it waits for this thread
+            }
+        }
+    }
+
+    /**
+     * Starts the job on an embedded Flink runtime, resuming from the newest completed checkpoint or savepoint in
+     * {@code --checkpoint-dir}.
+     */
+    public static LocalJob startLocal(JobOptions o) throws Exception {
         if (o.checkpointDir().isEmpty()) {
             throw new IllegalArgumentException("--checkpoint-dir is required with --local (the job resumes from it)");
         }
-        Path dir = Paths.get(o.checkpointDir()).toAbsolutePath();
+        if (o.checkpointDir().contains("://") && !o.checkpointDir().startsWith("file://")) {
+            throw new IllegalArgumentException("--checkpoint-dir must be a local directory with --local");
+        }
+        Path dir = (o.checkpointDir().startsWith("file://") ? Paths.get(java.net.URI.create(o.checkpointDir()))
+                : Paths.get(o.checkpointDir())).toAbsolutePath();
         Files.createDirectories(dir);
         JobOptions local = o.withCheckpointDir(dir.toString());
         Configuration conf = configuration(local);
@@ -94,39 +125,62 @@ public final class StreamingJob {
         int parallelism = o.parallelism() > 0 ? o.parallelism() : Runtime.getRuntime().availableProcessors();
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
         buildKafkaPipeline(env, local);
-        JobClient client = env.executeAsync(o.jobName());
-        Thread main = Thread.currentThread();
-        Thread hook = new Thread(() -> stop(client, dir, main), "mind-stream-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
-        try {
-            client.getJobExecutionResult().get();
-        } finally {
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook is running; it waits for this thread
-            }
-        }
+        return new LocalJob(env.executeAsync(o.jobName()), dir, resume.orElse(null));
     }
 
-    private static void stop(JobClient client, Path dir, Thread main) {
-        try {
-            String savepoint = client.stopWithSavepoint(false, dir.resolve("savepoints").toUri().toString(),
-                    SavepointFormatType.CANONICAL).get(60, TimeUnit.SECONDS);
-            LOG.info("Stopped with savepoint {}", savepoint);
-        } catch (Exception e) {
-            LOG.warn("Stop with savepoint failed ({}); cancelling, the next start resumes from the last checkpoint",
-                    e.toString());
+    /** A job running on an embedded runtime. */
+    public static final class LocalJob {
+        private final JobClient client;
+        private final Path dir;
+        private final Path resumedFrom;
+
+        LocalJob(JobClient client, Path dir, Path resumedFrom) {
+            this.client = client;
+            this.dir = dir;
+            this.resumedFrom = resumedFrom;
+        }
+
+        /** The checkpoint or savepoint this run resumed from, if any. */
+        public Optional<Path> resumedFrom() {
+            return Optional.ofNullable(resumedFrom);
+        }
+
+        public JobClient client() {
+            return client;
+        }
+
+        /** Blocks until the job ends; throws if it failed. */
+        public void await() throws Exception {
+            client.getJobExecutionResult().get();
+        }
+
+        /** Stops with a savepoint in the checkpoint directory, or cancels when that fails. */
+        public void stop() {
             try {
-                client.cancel().get(30, TimeUnit.SECONDS);
-            } catch (Exception ignored) {
-                // the process is exiting anyway
+                String savepoint = client.stopWithSavepoint(false, dir.resolve("savepoints").toUri().toString(),
+                        SavepointFormatType.CANONICAL).get(60, TimeUnit.SECONDS);
+                LOG.info("Stopped with savepoint {}", savepoint);
+            } catch (Exception e) {
+                LOG.warn("Stop with savepoint failed ({}); cancelling, the next start resumes from the last "
+                        + "checkpoint", e.toString());
+                cancel();
             }
         }
-        try {
-            main.join(30_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+
+        /** Cancels (the retained checkpoints stay), as a crash would leave things; waits until it is gone. */
+        public void cancel() {
+            try {
+                client.cancel().get(30, TimeUnit.SECONDS);
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (System.nanoTime() < deadline
+                        && !client.getJobStatus().get(10, TimeUnit.SECONDS).isGloballyTerminalState()) {
+                    Thread.sleep(100);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (Exception ignored) {
+                // already gone
+            }
         }
     }
 
