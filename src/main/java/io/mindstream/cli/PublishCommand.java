@@ -63,8 +63,8 @@ public class PublishCommand implements Callable<Integer> {
         MindModel m;
         try {
             m = ModelBundle.read(model);
-        } catch (IllegalArgumentException e) {
-            System.err.println("publish: " + model + " is not a valid bundle: " + e.getMessage());
+        } catch (IllegalArgumentException | java.io.IOException e) {
+            System.err.println("publish: " + model + " is not a readable bundle: " + e.getMessage());
             return 2;
         }
         byte[] payload = ModelBundle.toPayload(m);

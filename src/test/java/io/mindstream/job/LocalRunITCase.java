@@ -46,7 +46,11 @@ class LocalRunITCase {
     }
 
     private static List<InterestUpdate> read(String topic, int atLeast) {
-        List<ConsumerRecord<byte[], byte[]>> records = KAFKA.readUntil(topic, true, Duration.ofSeconds(90),
+        return read(topic, atLeast, Duration.ofSeconds(90));
+    }
+
+    private static List<InterestUpdate> read(String topic, int atLeast, Duration timeout) {
+        List<ConsumerRecord<byte[], byte[]>> records = KAFKA.readUntil(topic, true, timeout,
                 r -> r.size() >= atLeast);
         List<InterestUpdate> out = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> r : records) {
@@ -90,7 +94,7 @@ class LocalRunITCase {
             assertTrue(second.resumedFrom().isPresent(), "resumed from " + second.resumedFrom());
             List<InterestUpdate> all = read(interests, 20);
             Thread.sleep(1500);
-            all = read(interests, Integer.MAX_VALUE);
+            all = read(interests, Integer.MAX_VALUE, Duration.ofSeconds(3));
             assertEquals(20, all.size(), "every event answered once across the restart");
             Map<Long, InterestUpdate> bySeq = new HashMap<>();
             for (InterestUpdate u : all) {
