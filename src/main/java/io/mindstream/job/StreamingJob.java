@@ -80,15 +80,8 @@ public final class StreamingJob {
      */
     public static void runLocal(JobOptions o) throws Exception {
         LocalJob job = startLocal(o);
-        Thread main = Thread.currentThread();
-        Thread hook = new Thread(() -> {
-            job.stop();
-            try {
-                main.join(30_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "mind-stream-shutdown");
+        // stop() returns once the savepoint is complete and the job has ended; the JVM may then exit.
+        Thread hook = new Thread(job::stop, "mind-stream-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             job.await();
@@ -96,7 +89,7 @@ public final class StreamingJob {
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException shuttingDown) {
-                // the hook is running; it waits for this thread
+                // the JVM is exiting: the hook has stopped the job
             }
         }
     }

@@ -28,6 +28,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -94,12 +96,16 @@ class InterestPipelineITCase {
     }
 
     private static JobOptions options(Topics t, OutputFormat format) {
+        return options(t, format, "exactly-once");
+    }
+
+    private static JobOptions options(Topics t, OutputFormat format, String delivery) {
         return JobOptions.fromArgs(new String[] {
             "--bootstrap-servers", KAFKA.bootstrapServers(),
             "--clicks-topic", t.clicks(), "--weights-topic", t.weights(),
             "--interests-topic", t.interests(), "--dead-letter-topic", t.deadLetters(),
             "--group-id", "g-" + t.clicks(), "--transactional-id-prefix", "tx-" + t.clicks(),
-            "--output-format", format.name().toLowerCase(), "--delivery", "exactly-once",
+            "--output-format", format.name().toLowerCase(), "--delivery", delivery,
             "--checkpoint-interval", "PT0.3S", "--transaction-timeout", "PT2M", "--parallelism", "2"});
     }
 
@@ -229,10 +235,11 @@ class InterestPipelineITCase {
         }
     }
 
-    @Test
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({"BINARY, exactly-once", "JSON, at-least-once"})
     @Timeout(value = 3, unit = TimeUnit.MINUTES)
-    void boundedRunEndsWithEveryUsersInterestsAsScoredAndDeadLettersWithReasons(@TempDir Path checkpoints)
-            throws Exception {
+    void boundedRunEndsWithEveryUsersInterestsAsScoredAndDeadLettersWithReasons(OutputFormat format, String delivery,
+            @TempDir Path checkpoints) throws Exception {
         Topics t = Topics.create();
         publish(t, v1, 4096);
         List<Click> clicks = clicks("a", 6, 15, 1, 0);
@@ -241,14 +248,14 @@ class InterestPipelineITCase {
                 "{\"user_id\":\"user-1\",\"item_id\":\"i1\",\"ts\":1234}", "{\"user_id\":\"\",\"item_id\":\"i1\",\"ts\":" + T0 + "}");
         KAFKA.produceStrings(t.clicks(), "bad-key", invalid);
 
-        JobOptions o = options(t, OutputFormat.BINARY);
+        JobOptions o = options(t, format, delivery);
         StreamExecutionEnvironment env = env(o, checkpoints, null);
         InterestPipeline.build(env, KafkaConnectors.clicksSource(o, true), KafkaConnectors.weightsSource(o, true),
                 KafkaConnectors.interestsSink(o), KafkaConnectors.deadLetterSink(o), o);
         env.execute("bounded");
 
         Map<String, List<String>> sequences = expectedSequences(clicks);
-        List<InterestUpdate> updates = readUpdates(t, OutputFormat.BINARY, Duration.ofSeconds(5), u -> false);
+        List<InterestUpdate> updates = readUpdates(t, format, Duration.ofSeconds(5), u -> false);
         assertContiguousSequences(updates);
         Map<String, InterestUpdate> last = lastPerUser(updates);
         assertEquals(sequences.keySet(), last.keySet());
