@@ -10,6 +10,8 @@ import io.mindstream.model.ModelBundle;
 import io.mindstream.testing.TestModels;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.state.StateBackend;
+import org.apache.flink.runtime.state.hashmap.HashMapStateBackend;
 import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
 import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
@@ -48,11 +50,17 @@ class InterestUpdaterTest {
         harness.close();
     }
 
-    static KeyedBroadcastOperatorTestHarness<String, ClickEvent, byte[], InterestUpdate> harness(
+    /** The state backend of the harness: Flink's heap backend here, RocksDB in the subclass. */
+    StateBackend stateBackend() {
+        return new HashMapStateBackend();
+    }
+
+    KeyedBroadcastOperatorTestHarness<String, ClickEvent, byte[], InterestUpdate> harness(
             InterestUpdater fn, OperatorSubtaskState restore) throws Exception {
         var h = new KeyedBroadcastOperatorTestHarness<>(
                 new CoBroadcastWithKeyedOperator<>(fn, List.of(InterestUpdater.MODEL_STATE)),
                 ClickEvent::userId, Types.STRING, 1, 1, 0);
+        h.setStateBackend(stateBackend());
         // Prove that nothing in the operator falls back to Kryo.
         ((org.apache.flink.api.common.serialization.SerializerConfigImpl) h.getExecutionConfig().getSerializerConfig())
                 .setGenericTypes(false);
@@ -292,5 +300,27 @@ class InterestUpdaterTest {
         InterestUpdate u1 = drain().get(0);
         assertEquals(1, u1.sequenceLength());
         assertEquals(1, u1.updateSeq());
+    }
+
+    @Test
+    void refreshDropsUsersWhoseTtlPassedEvenBeforeFlinkCleansThemUp() throws Exception {
+        harness.processBroadcastElement(TestModels.assembledMessage(v1), T0);
+        for (int u = 0; u < 20; u++) {
+            harness.processElement(click("u" + u, "i" + (u % 10), T0, null), T0);
+        }
+        long later = T0 + TTL.toMillis() / 2;
+        harness.setProcessingTime(later);
+        for (int u = 0; u < 20; u += 2) {
+            harness.processElement(click("u" + u, "i1", T0 + 1, null), later);
+        }
+        drain();
+        // the job's clock passes the TTL of the odd users; Flink's TTL clock has not moved yet
+        harness.setProcessingTime(T0 + TTL.toMillis() + 1);
+        harness.processBroadcastElement(TestModels.assembledMessage(v2), T0 + TTL.toMillis() + 1);
+        List<String> refreshed = drain().stream().map(InterestUpdate::userId).sorted().toList();
+        assertEquals(10, refreshed.size());
+        assertTrue(refreshed.stream().allMatch(u -> Integer.parseInt(u.substring(1)) % 2 == 0), refreshed.toString());
+        assertNull(state("u1"), "cleared");
+        assertEquals(2, state("u2").size());
     }
 }
