@@ -324,6 +324,15 @@ class InterestPipelineITCase {
             assertEquals(expectedA, afterA.size(), "one update per accepted event");
             assertTrue(FailOnce.FAILED.get(), "the failure was injected");
 
+            // bad model data on the weights topic: garbage, and a model whose last chunk never comes
+            KAFKA.produceStrings(t.weights(), "junk", List.of("not a model message"));
+            List<io.mindstream.event.ModelMessage.Chunk> v3 = io.mindstream.event.ModelMessage.chunk("v3",
+                    ModelBundle.toPayload(TestModels.model("v3", 40, 16, 4, 10, 13)), 8192);
+            List<ProducerRecord<byte[], byte[]>> partial = new ArrayList<>();
+            for (int i = 0; i < v3.size() - 1; i++) {
+                partial.add(new ProducerRecord<>(t.weights(), null, v3.get(i).encode()));
+            }
+            KAFKA.produce(t.weights(), partial);
             publish(t, v2, 8192);
             int users = 7;
             List<InterestUpdate> afterSwap = readUpdates(t, format, WAIT,
@@ -339,6 +348,7 @@ class InterestPipelineITCase {
             all = readUpdates(t, format, Duration.ofSeconds(3), u -> false);
             assertEquals(expectedTotal, all.size(), "no update lost or repeated");
             assertContiguousSequences(all);
+            assertTrue(all.stream().noneMatch(u -> u.modelVersion().equals("v3")), "an incomplete model is never used");
 
             List<Click> everything = new ArrayList<>(probe);
             everything.addAll(a);
@@ -361,7 +371,13 @@ class InterestPipelineITCase {
     void stopWithSavepointAndResumeKeepsEverySequenceAndTheModel(@TempDir Path checkpoints) throws Exception {
         Topics t = Topics.create();
         OutputFormat format = OutputFormat.BINARY;
-        publish(t, v1, 1 << 20);
+        // by reference: after the restore, the broadcast state holds only the URI and the file is read again
+        byte[] payload = ModelBundle.toPayload(v1);
+        Path file = checkpoints.resolve("v1.mindb");
+        java.nio.file.Files.write(file, payload);
+        try (ModelPublisher p = new ModelPublisher(KAFKA.bootstrapServers(), t.weights(), 4096, Map.of())) {
+            p.publishReference("v1", payload, file.toUri().toString());
+        }
         JobOptions o = options(t, format);
 
         StreamExecutionEnvironment env = env(o, checkpoints, null);

@@ -12,7 +12,7 @@ class StreamPackagesArchTest {
 
     private static final JavaClasses CLASSES = new ClassFileImporter()
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-            .importPackages("io.mindstream");
+            .importPackages("io.mindstream.event", "io.mindstream.job");
 
     @Test
     void eventPackageDoesNotDependOnFlinkOrTheJob() {
