@@ -132,6 +132,29 @@ class LauncherITCase {
     }
 
     @Test
+    void theReadmeSetUpCommandScoresTheExample() throws Exception {
+        String readme = Files.readString(project.resolve("README.md"));
+        Matcher m = Pattern.compile("```\\n(mvn -B -DskipTests package && (bin/mind-stream score [^\\n]*))\\n```").matcher(readme);
+        assertTrue(m.find(), "README has the build-and-score set-up command");
+        // the build already ran (this test runs after package); run the rest as written, from the project root
+        Path out = cwd.resolve("interests.jsonl");
+        String command = m.group(2).replace("/tmp/interests.jsonl", out.toString());
+        Process p = new ProcessBuilder("bash", "-c", command).directory(project.toFile())
+                .redirectErrorStream(true).redirectOutput(cwd.resolve("log.txt").toFile()).start();
+        assertTrue(p.waitFor(90, TimeUnit.SECONDS), "finished");
+        assertEquals(0, p.exitValue(), Files.readString(cwd.resolve("log.txt")));
+        List<String> users = Files.readAllLines(project.resolve("examples/users.jsonl"));
+        List<String> lines = Files.readAllLines(out);
+        assertEquals(users.size(), lines.size());
+        for (int i = 0; i < lines.size(); i++) {
+            JsonNode o = JSON.readTree(lines.get(i));
+            assertEquals(JSON.readTree(users.get(i)).get("user_id"), o.get("user_id"));
+            assertEquals("example-d16-1", o.get("model_version").asText());
+        }
+        assertEquals("[]", JSON.readTree(lines.get(lines.size() - 1)).get("interests").toString(), "the empty user");
+    }
+
+    @Test
     void launcherCarriesThePomsJvmFlags() throws IOException {
         String pom = Files.readString(project.resolve("pom.xml"));
         Matcher m = Pattern.compile("<jvm\\.flags>(.*?)</jvm\\.flags>", Pattern.DOTALL).matcher(pom);
