@@ -179,6 +179,71 @@ class BatchScorerTest {
     }
 
     @Test
+    void streamsAtMostOneBatchAheadOfTheOutput() throws IOException {
+        // 200,000 lines generated on demand: the output may never lag the input by more than one batch
+        // (plus what the reader's small buffer holds), which is what keeps memory flat for any input size.
+        int total = 200_000;
+        int batch = 500;
+        long[] produced = {0};
+        long[] written = {0};
+        long[] maxLag = {0};
+        java.io.Reader generator = new java.io.Reader() {
+            private String pending = "";
+            private int pos;
+
+            @Override
+            public int read(char[] buf, int off, int len) {
+                if (pos == pending.length()) {
+                    if (produced[0] == total) {
+                        return -1;
+                    }
+                    pending = "{\"user_id\":\"u" + produced[0] + "\",\"items\":[\"item-1-" + (produced[0] % 60) + "\"]}\n";
+                    pos = 0;
+                    produced[0]++;
+                    maxLag[0] = Math.max(maxLag[0], produced[0] - written[0]);
+                }
+                int n = Math.min(len, pending.length() - pos);
+                pending.getChars(pos, pos + n, buf, off);
+                pos += n;
+                return n;
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        java.io.Writer counter = new java.io.Writer() {
+            @Override
+            public void write(char[] cbuf, int off, int len) {
+                for (int i = off; i < off + len; i++) {
+                    written[0] += cbuf[i] == '\n' ? 1 : 0;
+                }
+            }
+
+            @Override
+            public void write(int c) {
+                written[0] += c == '\n' ? 1 : 0;
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        try (BatchScorer s = new BatchScorer(model, RoutingKernels.best(), 2, batch)) {
+            BatchScorer.Summary sum = s.score(new BufferedReader(generator, 1024), counter, (l, r) -> {
+                throw new AssertionError("line " + l + ": " + r);
+            });
+            assertEquals(total, sum.scored());
+        }
+        assertEquals(total, written[0]);
+        assertTrue(maxLag[0] <= batch + 64, "input ran " + maxLag[0] + " lines ahead of the output");
+    }
+
+    @Test
     void userIdsAreEscaped() throws IOException {
         Run r = run("{\"user_id\":\"a\\\"b\\\\c\\u00e9\\n\",\"items\":[\"item-1-1\"]}\n", 1, 1);
         assertEquals("a\"b\\c\u00e9\n", r.lines().get(0).get("user_id").asText());
