@@ -25,6 +25,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.concurrent.Callable;
 
 /**
@@ -127,10 +128,12 @@ public final class ScoreCommand implements Callable<Integer> {
         if (parent != null && !Files.isDirectory(parent)) {
             throw new CommandFailedException("--output: directory " + parent + " does not exist");
         }
-        Path tmp = Files.createTempFile(parent, "." + target.getFileName(), ".tmp");
+        // not Files.createTempFile: its 0600 mode would end up on OUT.jsonl
+        Path tmp = target.resolveSibling("." + target.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
         try {
             BatchScorer.Summary summary;
-            try (Writer out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+            try (Writer out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE)) {
                 summary = scorer.score(in, out, errors);
             }
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

@@ -2,6 +2,7 @@ package io.mindstream.score;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import com.fasterxml.jackson.core.io.NumberOutput;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -33,7 +34,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * thread-safe), and the batch is written in order before the next one is read. Blank lines are skipped; a
  * malformed line is reported to the {@link ErrorSink} with its 1-based line number and skipped.
  *
- * <p>Floats are written with {@link Float#toString}, which prints enough digits to read back the same float32.
+ * <p>Floats are written as the shortest decimal that reads back as the same float32 (Schubfach, as Java 19+
+ * {@code Float.toString} does; Java 17's {@code Float.toString} sometimes prints more digits and is slower, and
+ * formatting dominates the cost of scoring).
  */
 public final class BatchScorer implements AutoCloseable {
 
@@ -242,7 +245,7 @@ public final class BatchScorer implements AutoCloseable {
                 if (c > 0) {
                     sb.append(',');
                 }
-                sb.append(buf[j * d + c]);
+                sb.append(NumberOutput.toString(buf[j * d + c], true));
             }
             sb.append(']');
         }

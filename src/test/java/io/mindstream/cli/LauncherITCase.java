@@ -155,6 +155,17 @@ class LauncherITCase {
     }
 
     @Test
+    void anUnbuiltCheckoutGetsAClearMessage() throws Exception {
+        // a copy of the launcher in a checkout without target/
+        Path bin = Files.createDirectories(cwd.resolve("checkout/bin"));
+        Path copy = Files.copy(launcher, bin.resolve("mind-stream"));
+        Result r = run(copy, Map.of(), "--help");
+        assertEquals(1, r.exitCode());
+        assertEquals("mind-stream: the project is not built: run 'mvn -B -DskipTests package' in "
+                + cwd.resolve("checkout").toRealPath() + " first\n", r.err());
+    }
+
+    @Test
     void launcherCarriesThePomsJvmFlags() throws IOException {
         String pom = Files.readString(project.resolve("pom.xml"));
         Matcher m = Pattern.compile("<jvm\\.flags>(.*?)</jvm\\.flags>", Pattern.DOTALL).matcher(pom);

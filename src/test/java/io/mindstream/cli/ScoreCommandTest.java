@@ -103,6 +103,9 @@ class ScoreCommandTest {
         assertTrue(r.err().contains("2 malformed lines skipped"), r.err());
         List<String> lines = Files.readAllLines(out);
         assertEquals(2, lines.size());
+        // the output gets the permissions of any new file (the umask's), not a temporary file's 0600
+        Path fresh = Files.createFile(tmp.resolve("fresh"));
+        assertEquals(Files.getPosixFilePermissions(fresh), Files.getPosixFilePermissions(out));
         assertTrue(lines.get(0).startsWith("{\"user_id\":\"a\""));
         assertTrue(lines.get(1).startsWith("{\"user_id\":\"b\""));
     }
