@@ -4,7 +4,10 @@ import io.mindstream.event.ModelPublisher;
 import io.mindstream.model.MindModel;
 import io.mindstream.model.ModelBundle;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,10 +21,14 @@ import java.util.concurrent.Callable;
  * {@code publish}: puts a model bundle on the weights topic, where the running job picks it up. Inline by
  * default (chunked below the Kafka message limit); with {@code --payload-file} the payload is written to that
  * file and only a reference (URI + SHA-256) is published, for catalogues too large to broadcast.
+ * Exit codes: 0 published, 1 failed (unreadable bundle, broker unreachable), 2 invalid command line.
  */
 @Command(name = "publish", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Publish a model bundle to the weights topic.")
 public class PublishCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--model", required = true, description = "bundle directory (mind-bundle/1)")
     Path model;
@@ -50,29 +57,31 @@ public class PublishCommand implements Callable<Integer> {
             for (String kv : kafkaProperty) {
                 int eq = kv.indexOf('=');
                 if (eq <= 0) {
-                    System.err.println("publish: --kafka-property: expected KEY=VALUE, got \"" + kv + "\"");
-                    return 2;
+                    throw new ParameterException(spec.commandLine(),
+                            "--kafka-property: expected KEY=VALUE, got \"" + kv + "\"");
                 }
                 extra.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
             }
         }
         if (payloadUri != null && payloadFile == null) {
-            System.err.println("publish: --payload-uri needs --payload-file (the file that the URI names)");
-            return 2;
+            throw new ParameterException(spec.commandLine(),
+                    "--payload-uri needs --payload-file (the file that the URI names)");
+        }
+        if (chunkBytes < 1024) {
+            throw new ParameterException(spec.commandLine(), "--chunk-bytes must be at least 1024, got " + chunkBytes);
         }
         MindModel m;
         try {
             m = ModelBundle.read(model);
         } catch (IllegalArgumentException | java.io.IOException e) {
-            System.err.println("publish: " + model + " is not a readable bundle: " + e.getMessage());
-            return 2;
+            throw new CommandFailedException(model + " is not a readable bundle: " + e.getMessage(), e);
         }
         byte[] payload = ModelBundle.toPayload(m);
         String sha = ModelBundle.sha256Hex(payload);
         try (ModelPublisher publisher = new ModelPublisher(bootstrapServers, weightsTopic, chunkBytes, extra)) {
             if (payloadFile == null) {
                 int chunks = publisher.publishInline(m.version(), payload);
-                System.out.printf("published model %s (%d bytes, sha256 %s) to %s in %d chunk(s)%n", m.version(),
+                spec.commandLine().getOut().printf("published model %s (%d bytes, sha256 %s) to %s in %d chunk(s)%n", m.version(),
                         payload.length, sha, weightsTopic, chunks);
             } else {
                 Path tmp = payloadFile.resolveSibling(payloadFile.getFileName() + ".tmp");
@@ -80,10 +89,11 @@ public class PublishCommand implements Callable<Integer> {
                 Files.move(tmp, payloadFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
                 String uri = payloadUri != null ? payloadUri : payloadFile.toAbsolutePath().toUri().toString();
                 publisher.publishReference(m.version(), payload, uri);
-                System.out.printf("published model %s (%d bytes, sha256 %s) to %s as a reference to %s%n", m.version(),
+                spec.commandLine().getOut().printf("published model %s (%d bytes, sha256 %s) to %s as a reference to %s%n", m.version(),
                         payload.length, sha, weightsTopic, uri);
             }
         }
+        spec.commandLine().getOut().flush();
         return 0;
     }
 }

@@ -3,7 +3,10 @@ package io.mindstream.cli;
 import io.mindstream.job.JobOptions;
 import io.mindstream.job.StreamingJob;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 import java.lang.reflect.Field;
 import java.util.ArrayList;
@@ -23,6 +26,9 @@ import java.util.concurrent.Callable;
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Run the streaming job: Kafka clicks -> per-user state -> routing -> Kafka interests.")
 public class RunCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--bootstrap-servers", required = true, description = "Kafka bootstrap servers HOST:PORT[,...]")
     String bootstrapServers;
@@ -106,22 +112,18 @@ public class RunCommand implements Callable<Integer> {
         JobOptions options;
         try {
             options = JobOptions.from(rawOptions());
+            if (local && options.checkpointDir().isEmpty()) {
+                throw new IllegalArgumentException("--checkpoint-dir is required with --local (the job resumes from it)");
+            }
         } catch (IllegalArgumentException e) {
-            System.err.println("run: " + e.getMessage());
-            return 2;
+            throw new ParameterException(spec.commandLine(), e.getMessage());
         }
         if (!local) {
-            System.err.println("run: without --local the job runs on a Flink cluster; submit the job jar with the same"
-                    + " options:\n  flink run target/mind-stream-*-job.jar --bootstrap-servers ... --clicks-topic ..."
-                    + "\n(see docs/EVENTS.md, \"Running the job\")");
-            return 2;
+            throw new ParameterException(spec.commandLine(), "without --local the job runs on a Flink cluster: submit"
+                    + " the job jar with the same options, `flink run target/mind-stream-*-job.jar --bootstrap-servers"
+                    + " ...` (docs/EVENTS.md, \"Running the job\")");
         }
-        try {
-            StreamingJob.runLocal(options);
-        } catch (IllegalArgumentException e) {
-            System.err.println("run: " + e.getMessage());
-            return 2;
-        }
+        StreamingJob.runLocal(options);
         return 0;
     }
 }

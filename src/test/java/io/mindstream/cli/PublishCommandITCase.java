@@ -41,13 +41,13 @@ class PublishCommandITCase {
         ModelBundle.write(model, bundle);
         byte[] payload = ModelBundle.toPayload(model);
 
-        int code = new CommandLine(new PublishCommand()).execute("--model", bundle.toString(),
+        int code = MindStreamCli.configure(new CommandLine(new PublishCommand())).execute("--model", bundle.toString(),
                 "--bootstrap-servers", KAFKA.bootstrapServers(), "--weights-topic", topic, "--chunk-bytes", "4096");
         assertEquals(0, code);
         int chunks = (payload.length + 4095) / 4096;
         Path file = dir.resolve("store").resolve("v-publish.mindb");
         Files.createDirectories(file.getParent());
-        code = new CommandLine(new PublishCommand()).execute("--model", bundle.toString(),
+        code = MindStreamCli.configure(new CommandLine(new PublishCommand())).execute("--model", bundle.toString(),
                 "--bootstrap-servers", KAFKA.bootstrapServers(), "--weights-topic", topic,
                 "--payload-file", file.toString());
         assertEquals(0, code);
@@ -75,8 +75,11 @@ class PublishCommandITCase {
 
     @Test
     void rejectsADirectoryThatIsNotABundle(@TempDir Path dir) {
-        int code = new CommandLine(new PublishCommand()).execute("--model", dir.toString(),
-                "--bootstrap-servers", "127.0.0.1:1", "--weights-topic", "w");
-        assertEquals(2, code);
+        java.io.StringWriter err = new java.io.StringWriter();
+        CommandLine cl = MindStreamCli.configure(new CommandLine(new PublishCommand()));
+        cl.setErr(new java.io.PrintWriter(err));
+        int code = cl.execute("--model", dir.toString(), "--bootstrap-servers", "127.0.0.1:1", "--weights-topic", "w");
+        assertEquals(1, code);
+        org.junit.jupiter.api.Assertions.assertTrue(err.toString().contains("is missing config.json"), err.toString());
     }
 }

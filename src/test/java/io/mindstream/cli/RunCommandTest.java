@@ -4,8 +4,6 @@ import io.mindstream.job.JobOptions;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
-import java.io.PrintStream;
-import java.io.ByteArrayOutputStream;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -35,19 +33,28 @@ class RunCommandTest {
         assertEquals(2, o.kafkaProperties().size());
     }
 
+    private static String runError(String... args) {
+        java.io.StringWriter err = new java.io.StringWriter();
+        CommandLine cl = MindStreamCli.configure(new CommandLine(new RunCommand()));
+        cl.setErr(new java.io.PrintWriter(err));
+        assertEquals(2, cl.execute(args));
+        return err.toString();
+    }
+
     @Test
     void invalidValuesExitWithTheFlagNamed() {
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream old = System.err;
-        System.setErr(new PrintStream(err, true));
-        try {
-            int code = new CommandLine(new RunCommand()).execute("--bootstrap-servers", "h:1", "--clicks-topic", "c",
-                    "--interests-topic", "i", "--weights-topic", "w", "--dead-letter-topic", "d",
-                    "--checkpoint-interval", "often", "--local");
-            assertEquals(2, code);
-        } finally {
-            System.setErr(old);
-        }
-        assertTrue(err.toString().contains("--checkpoint-interval"), err.toString());
+        String err = runError("--bootstrap-servers", "h:1", "--clicks-topic", "c", "--interests-topic", "i",
+                "--weights-topic", "w", "--dead-letter-topic", "d", "--checkpoint-interval", "often", "--local");
+        assertTrue(err.startsWith("run: --checkpoint-interval: invalid value \"often\""), err);
+    }
+
+    @Test
+    void localNeedsACheckpointDirAndClusterRunsPointToFlinkRun() {
+        String[] base = {"--bootstrap-servers", "h:1", "--clicks-topic", "c", "--interests-topic", "i",
+            "--weights-topic", "w", "--dead-letter-topic", "d"};
+        String[] local = java.util.Arrays.copyOf(base, base.length + 1);
+        local[base.length] = "--local";
+        assertTrue(runError(local).contains("--checkpoint-dir is required with --local"));
+        assertTrue(runError(base).contains("flink run"));
     }
 }
