@@ -1,0 +1,265 @@
+package io.mindstream.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.mindstream.model.ModelBundle;
+import io.mindstream.routing.RoutingSoftmax;
+import io.mindstream.train.ClickLoader;
+import io.mindstream.train.DataSplit;
+import io.mindstream.train.InputFormat;
+import io.mindstream.train.Interactions;
+import io.mindstream.train.LoadReport;
+import io.mindstream.train.ModelVersions;
+import io.mindstream.train.TrainOptions;
+import io.mindstream.train.TrainResult;
+import io.mindstream.train.Trainer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+
+/** {@code train}: train MIND on click history, measure it against baselines, write a model bundle. */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Trains MIND on click history with ND4J, evaluates it on held-out users (ComiRec protocol)",
+            "against most-popular and a single-vector model, and writes a mind-bundle/1 model bundle."})
+public class TrainCommand implements Callable<Integer> {
+
+    @Option(names = "--input", required = true, paramLabel = "FILE", description = "Click history file.")
+    Path input;
+
+    @Option(names = "--format", required = true, paramLabel = "FORMAT",
+            description = "jsonl (the stream's click events), s3rec, movielens (ratings.csv) or taobao (UserBehavior.csv).")
+    String format;
+
+    @Option(names = "--behaviors", split = ",", paramLabel = "TYPE",
+            description = "Taobao behaviour types that count, comma separated (default: pv).")
+    List<String> behaviours = List.of("pv");
+
+    @Option(names = "--output", required = true, paramLabel = "DIR", description = "Bundle directory to write.")
+    Path output;
+
+    @Option(names = "--metrics-out", paramLabel = "FILE.json", description = "Also write the metrics report as JSON.")
+    Path metricsOut;
+
+    @Option(names = "--dim", description = "Embedding dimension d (default: ${DEFAULT-VALUE}).")
+    int dim = 64;
+
+    @Option(names = "--interests", description = "Interests K (default: ${DEFAULT-VALUE}).")
+    int interests = 4;
+
+    @Option(names = "--max-len", description = "Behaviours per user L (default: ${DEFAULT-VALUE}).")
+    int maxLen = 20;
+
+    @Option(names = "--routing-iterations", description = "Routing iterations R (default: ${DEFAULT-VALUE}).")
+    int routingIterations = 3;
+
+    @Option(names = "--routing-softmax", paramLabel = "AXIS",
+            description = "interests (the paper) or behaviours (default: ${DEFAULT-VALUE}).")
+    String routingSoftmax = "interests";
+
+    @Option(names = "--attention-power", paramLabel = "P",
+            description = "Label-aware attention power p; inf = hard argmax (default: ${DEFAULT-VALUE}).")
+    String attentionPower = "inf";
+
+    @Option(names = "--batch", description = "Batch size (default: ${DEFAULT-VALUE}).")
+    int batch = 128;
+
+    @Option(names = "--lr", description = "Adam learning rate (default: ${DEFAULT-VALUE}).")
+    float lr = 0.001f;
+
+    @Option(names = "--negatives", paramLabel = "M",
+            description = "Sampled-softmax negatives per batch; 0 = full softmax (default: full up to "
+                    + TrainOptions.FULL_SOFTMAX_MAX_ITEMS + " items, else " + TrainOptions.DEFAULT_NEGATIVES + ").")
+    Integer negatives;
+
+    @Option(names = "--iterations", description = "Maximum training steps (batches) (default: unbounded).")
+    Long iterations;
+
+    @Option(names = "--time-budget", paramLabel = "DURATION",
+            description = "Training time of the MIND model, ISO-8601 (default: ${DEFAULT-VALUE}).")
+    Duration timeBudget = Duration.ofMinutes(12);
+
+    @Option(names = "--baseline-time-budget", paramLabel = "DURATION",
+            description = "Training time of the single-vector baseline (default: a third of --time-budget).")
+    Duration baselineTimeBudget;
+
+    @Option(names = "--eval-every", description = "Steps between validation evaluations (default: ${DEFAULT-VALUE}).")
+    int evalEvery = 500;
+
+    @Option(names = "--patience", description = "Evaluations without improvement before stopping (default: ${DEFAULT-VALUE}).")
+    int patience = 10;
+
+    @Option(names = "--seed", description = "Seed of the user split and of training (default: ${DEFAULT-VALUE}).")
+    long seed = 42;
+
+    @Option(names = "--threads", description = "Compute threads (default: the available processors).")
+    int threads = Runtime.getRuntime().availableProcessors();
+
+    @Option(names = "--split", paramLabel = "MODE",
+            description = "comirec (users 8:1:1 train/validation/test) or train-only (the input is a training "
+                    + "population: 9:1 train/validation, no test) (default: ${DEFAULT-VALUE}).")
+    String split = "comirec";
+
+    @Option(names = "--no-baselines", description = "Skip the single-vector baseline.")
+    boolean noBaselines;
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    public TrainCommand() {
+        this(System.out, System.err);
+    }
+
+    TrainCommand(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        TrainOptions options;
+        InputFormat fmt;
+        try {
+            fmt = ClickLoader.parseFormat(format);
+            options = options();
+        } catch (IllegalArgumentException e) {
+            err.println("train: " + e.getMessage());
+            return 2;
+        }
+        if (!Files.isRegularFile(input)) {
+            err.println("train: --input " + input + " is not a readable file");
+            return 2;
+        }
+        Set<String> kinds = new LinkedHashSet<>();
+        behaviours.forEach(b -> kinds.add(b.strip().toLowerCase(Locale.ROOT)));
+        ClickLoader loader = new ClickLoader(fmt, kinds);
+        Interactions data = loader.load(input);
+        LoadReport report = loader.report();
+        out.println("read " + input + ": " + report.summary() + "; " + data.userCount() + " users, "
+                + data.itemCount() + " items");
+        report.malformedExamples().forEach(x -> err.println("  malformed " + x));
+
+        String version = ModelVersions.next(Instant.now(), previousVersion(output));
+        DataSplit dataSplit;
+        TrainResult result;
+        try (ConsoleProgress progress = new ConsoleProgress(out, System.console() != null)) {
+            dataSplit = DataSplit.of(data, options.splitMode(), options.seed());
+            result = Trainer.train(dataSplit, version, options, progress);
+        } catch (IllegalArgumentException e) {
+            err.println("train: " + e.getMessage());
+            return 2;
+        }
+        ModelBundle.write(result.model(), output);
+        out.println("wrote model " + result.model().version() + " (" + result.model().itemCount() + " items) to "
+                + output);
+        out.print(result.table());
+        out.printf(Locale.ROOT, "training: mind %d steps, %.0f samples/s%s%n", result.mind().steps(),
+                result.mind().samplesPerSecond(), result.singleVector() == null ? ""
+                        : String.format(Locale.ROOT, "; single-vector %d steps, %.0f samples/s",
+                        result.singleVector().steps(), result.singleVector().samplesPerSecond()));
+        if (metricsOut != null) {
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("input", input.toString());
+            json.put("format", fmt.name().toLowerCase(Locale.ROOT));
+            json.put("load", Map.of("lines", report.lines(), "behaviours", report.events(),
+                    "filtered", report.filtered(), "malformed", report.malformed()));
+            json.putAll(result.toMap());
+            json.put("options", optionsMap());
+            json.put("machine", Map.of("processors", Runtime.getRuntime().availableProcessors(),
+                    "java", System.getProperty("java.version"), "os", System.getProperty("os.name") + " "
+                            + System.getProperty("os.arch")));
+            Path parent = metricsOut.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(metricsOut.toFile(), json);
+            out.println("metrics written to " + metricsOut);
+        }
+        return 0;
+    }
+
+    TrainOptions options() {
+        float p = attentionPower.equalsIgnoreCase("inf") || attentionPower.equalsIgnoreCase("infinity")
+                ? Float.POSITIVE_INFINITY : parsePower(attentionPower);
+        DataSplit.Mode mode = switch (split.toLowerCase(Locale.ROOT)) {
+            case "comirec" -> DataSplit.Mode.COMIREC;
+            case "train-only" -> DataSplit.Mode.TRAIN_ONLY;
+            default -> throw new IllegalArgumentException("--split must be comirec or train-only, got " + split);
+        };
+        RoutingSoftmax axis;
+        try {
+            axis = RoutingSoftmax.fromWireName(routingSoftmax);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--routing-softmax must be interests or behaviours, got " + routingSoftmax);
+        }
+        TrainOptions o = new TrainOptions().dim(dim).interests(interests).maxLen(maxLen)
+                .routingIterations(routingIterations).routingSoftmax(axis).attentionPower(p).batch(batch).lr(lr)
+                .timeBudget(timeBudget).evalEvery(evalEvery).patience(patience).seed(seed).threads(threads)
+                .split(mode).baselines(!noBaselines);
+        if (negatives != null) {
+            o.negatives(negatives);
+        }
+        if (iterations != null) {
+            o.iterations(iterations);
+        }
+        if (baselineTimeBudget != null) {
+            o.baselineTimeBudget(baselineTimeBudget);
+        }
+        return o.validate();
+    }
+
+    private static float parsePower(String s) {
+        try {
+            return Float.parseFloat(s);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--attention-power must be a positive number or inf, got " + s);
+        }
+    }
+
+    private Map<String, Object> optionsMap() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("dim", dim);
+        m.put("interests", interests);
+        m.put("max_len", maxLen);
+        m.put("routing_iterations", routingIterations);
+        m.put("routing_softmax", routingSoftmax);
+        m.put("attention_power", attentionPower);
+        m.put("batch", batch);
+        m.put("lr", lr);
+        m.put("negatives", negatives == null ? "auto" : negatives);
+        m.put("iterations", iterations == null ? "unbounded" : iterations);
+        m.put("time_budget", timeBudget.toString());
+        m.put("baseline_time_budget", baselineTimeBudget == null ? timeBudget.dividedBy(3).toString()
+                : baselineTimeBudget.toString());
+        m.put("eval_every", evalEvery);
+        m.put("patience", patience);
+        m.put("seed", seed);
+        m.put("threads", threads);
+        m.put("split", split);
+        return m;
+    }
+
+    /** The version of a bundle already in the output directory, so that the new one sorts after it. */
+    private static String previousVersion(Path dir) {
+        try {
+            if (Files.isRegularFile(dir.resolve(ModelBundle.CONFIG_FILE))) {
+                return ModelBundle.read(dir).version();
+            }
+        } catch (IOException | RuntimeException e) {
+            // an unreadable previous bundle is replaced; its version cannot constrain the new one
+        }
+        return null;
+    }
+}
