@@ -5,7 +5,6 @@ import io.mindstream.routing.RoutingSoftmax;
 import io.mindstream.routing.Squash;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.Arrays;
@@ -68,6 +67,8 @@ final class MindNetwork {
     private final float[] dUHatBuf;
     private final float[] dXBuf;
     private final float[] candBuf;
+    private final int candidates;
+    private final float[] logitBuf;
     private final float[] dCandBuf;
     private final float[] routeLogits;
     /** Final routing weights per sample, [B][K * L]: constants of the backward. */
@@ -118,6 +119,8 @@ final class MindNetwork {
         dUHatBuf = new float[bl * dim];
         dXBuf = new float[bl * dim];
         candBuf = negatives > 0 ? new float[cand * dim] : null;
+        candidates = cand;
+        logitBuf = new float[batchSize * cand];
         dCandBuf = negatives > 0 ? new float[cand * dim] : null;
         routeLogits = new float[maxInterests * maxLen];
         routeWeights = new float[batchSize * maxInterests * maxLen];
@@ -164,9 +167,9 @@ final class MindNetwork {
                 System.arraycopy(embeddings, bt.rows[b * L + i] * d, xBuf, (b * L + i) * d, d);
             }
         }
-        x.data().setData(xBuf);
-        s.data().setData(bilinear);
-        Nd4j.gemm(x, s, uHat, false, false, 1.0, 0.0);
+        put(x, xBuf);
+        put(s, bilinear);
+        Nd4j.gemm(s, x, uHat.transpose(), true, true, 1.0, 0.0);
         uHat.data().asNioFloat().get(uHatBuf);
 
         // 2. per-sample routing (or mean pooling) and label-aware attention
@@ -175,7 +178,7 @@ final class MindNetwork {
         }
 
         // 3. output layer
-        u.data().setData(uBuf);
+        put(u, uBuf);
         double loss;
         if (negatives == 0) {
             loss = fullSoftmax(bt, grads != null);
@@ -194,10 +197,10 @@ final class MindNetwork {
         for (int b = 0; b < B; b++) {
             backwardSample(bt, b, grads);
         }
-        dUHat.data().setData(dUHatBuf);
+        put(dUHat, dUHatBuf);
         // 5. dS = X^T dU_hat, dX = dU_hat S^T
-        Nd4j.gemm(x, dUHat, dS, true, false, 1.0, 0.0);
-        Nd4j.gemm(dUHat, s, dX, false, true, 1.0, 0.0);
+        Nd4j.gemm(dUHat, x, dS.transpose(), true, false, 1.0, 0.0);
+        Nd4j.gemm(s, dUHat, dX.transpose(), false, true, 1.0, 0.0);
         dS.data().asNioFloat().get(grads.bilinear);
         dX.data().asNioFloat().get(dXBuf);
         for (int b = 0; b < B; b++) {
@@ -364,24 +367,15 @@ final class MindNetwork {
     }
 
     private double fullSoftmax(Batch bt, boolean backward) {
-        int B = batchSize;
-        table.data().setData(embeddings);
-        Nd4j.gemm(u, table, logits, false, true, 1.0, 0.0);
-        Nd4j.exec(new SoftMax(logits, logits, 1));
-        double loss = 0;
-        for (int b = 0; b < B; b++) {
-            float p = logits.getFloat(b, bt.targets[b]);
-            loss -= Math.log(Math.max(p, 1e-30f));
-            if (backward) {
-                logits.putScalar(b, bt.targets[b], p - 1f);
-            }
-        }
+        put(table, embeddings);
+        // logits = U E^T, as (E U^T)^T into the c-order block
+        Nd4j.gemm(table, u, logits.transpose(), false, true, 1.0, 0.0);
+        logits.data().asNioFloat().get(logitBuf);
+        double loss = softmaxRows(logitBuf, candidates, bt.targets, null, backward);
         if (backward) {
-            logits.muli(1.0 / B);
-            Nd4j.gemm(logits, table, dU, false, false, 1.0, 0.0);
-            Nd4j.gemm(logits, u, dTable, true, false, 1.0, 0.0);
+            outputGradients();
         }
-        return loss / B;
+        return loss;
     }
 
     private double sampledSoftmax(Batch bt, boolean backward) {
@@ -392,38 +386,59 @@ final class MindNetwork {
         for (int m = 0; m < M; m++) {
             System.arraycopy(embeddings, bt.negatives[m] * d, candBuf, (m + 1) * d, d);
         }
-        table.data().setData(candBuf);
-        Nd4j.gemm(u, table, logits, false, true, 1.0, 0.0);
-        float[] corr = new float[M + 1];
-        for (int m = 0; m < M; m++) {
-            corr[m + 1] = -bt.negativeLogQ[m];
-        }
-        logits.addiRowVector(Nd4j.createFromArray(corr));
+        put(table, candBuf);
+        Nd4j.gemm(table, u, logits.transpose(), false, true, 1.0, 0.0);
+        logits.data().asNioFloat().get(logitBuf);
+        int cols = M + 1;
         for (int b = 0; b < B; b++) {
             int t = bt.targets[b];
-            logits.putScalar(b, 0, dot(uBuf, b * d, embeddings, t * d, d) - bt.targetLogQ[b]);
+            int o = b * cols;
+            logitBuf[o] = dot(uBuf, b * d, embeddings, t * d, d) - bt.targetLogQ[b];
             for (int m = 0; m < M; m++) {
-                if (bt.negatives[m] == t) {
-                    // an accidental hit: the target is not its own negative
-                    logits.putScalar(b, m + 1, -1e30f);
-                }
+                // an accidental hit: the target is not its own negative
+                logitBuf[o + m + 1] = bt.negatives[m] == t ? -1e30f : logitBuf[o + m + 1] - bt.negativeLogQ[m];
             }
         }
-        Nd4j.exec(new SoftMax(logits, logits, 1));
-        double loss = 0;
-        for (int b = 0; b < B; b++) {
-            float p = logits.getFloat(b, 0);
-            loss -= Math.log(Math.max(p, 1e-30f));
-            if (backward) {
-                logits.putScalar(b, 0, p - 1f);
-            }
-        }
+        double loss = softmaxRows(logitBuf, cols, null, null, backward);
         if (backward) {
-            logits.muli(1.0 / B);
-            Nd4j.gemm(logits, table, dU, false, false, 1.0, 0.0);
-            Nd4j.gemm(logits, u, dTable, true, false, 1.0, 0.0);
+            outputGradients();
+        }
+        return loss;
+    }
+
+    /**
+     * Row-wise softmax cross-entropy over {@code buf} [B x cols]; the label of row b is column
+     * {@code targets[b]} (column 0 when targets is null). When {@code backward}, the rows are replaced by the
+     * gradient of the mean loss with respect to the logits: (softmax - onehot) / B.
+     */
+    private double softmaxRows(float[] buf, int cols, int[] targets, Object unused, boolean backward) {
+        int B = batchSize;
+        double loss = 0;
+        float invB = 1f / B;
+        for (int b = 0; b < B; b++) {
+            int o = b * cols;
+            int t = targets == null ? 0 : targets[b];
+            float max = FastMath.max(buf, o, cols);
+            float target = buf[o + t] - max;
+            double sum = FastMath.expShiftSum(buf, o, cols, max);
+            loss += Math.log(sum) - target;
+            if (backward) {
+                FastMath.scale(buf, o, cols, (float) (invB / sum));
+                buf[o + t] -= invB;
+            }
         }
         return loss / B;
+    }
+
+    /** dU = G T and dT = G^T U from the logit gradient G, into c-order blocks. */
+    private void outputGradients() {
+        logits.data().asNioFloat().put(logitBuf);
+        Nd4j.gemm(table, logits, dU.transpose(), true, true, 1.0, 0.0);
+        Nd4j.gemm(u, logits, dTable.transpose(), true, false, 1.0, 0.0);
+    }
+
+    private static void put(INDArray dst, float[] src) {
+        dst.data().asNioFloat().put(src, 0, (int) dst.length());
     }
 
     private void backwardSample(Batch bt, int b, Gradients g) {
@@ -438,7 +453,7 @@ final class MindNetwork {
         int wb = b * maxInterests * L;
         // sampled softmax: the target column's gradient reaches u and e_t directly (row 0 of the candidates is 0)
         if (negatives > 0) {
-            float g0 = logits.getFloat(b, 0);
+            float g0 = logitBuf[b * (negatives + 1)];
             for (int c = 0; c < d; c++) {
                 dUBuf[ub + c] += g0 * embeddings[t * d + c];
             }
