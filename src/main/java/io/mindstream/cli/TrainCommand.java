@@ -77,7 +77,7 @@ public class TrainCommand implements Callable<Integer> {
     int batch = 128;
 
     @Option(names = "--lr", description = "Adam learning rate (default: ${DEFAULT-VALUE}).")
-    float lr = 0.001f;
+    float lr = 0.005f;
 
     @Option(names = "--negatives", paramLabel = "M",
             description = "Sampled-softmax negatives per batch; 0 = full softmax (default: full up to "

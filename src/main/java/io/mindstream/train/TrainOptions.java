@@ -25,7 +25,7 @@ public final class TrainOptions {
     float initStddev = 1.0f;
     float attentionPower = Float.POSITIVE_INFINITY;
     int batch = 128;
-    float lr = 0.001f;
+    float lr = 0.005f;
     /** -1: automatic (full softmax up to {@link #FULL_SOFTMAX_MAX_ITEMS} items); 0: full; else sampled. */
     int negatives = -1;
     long iterations = Long.MAX_VALUE;
