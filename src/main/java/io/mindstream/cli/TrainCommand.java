@@ -2,7 +2,11 @@ package io.mindstream.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.mindstream.model.MindModel;
 import io.mindstream.model.ModelBundle;
+import io.mindstream.train.BundleOutput;
+import io.mindstream.train.KafkaClicks;
+import io.mindstream.train.PeriodicTrainer;
 import io.mindstream.routing.RoutingSoftmax;
 import io.mindstream.train.ClickLoader;
 import io.mindstream.train.DataSplit;
@@ -36,12 +40,35 @@ import java.util.concurrent.Callable;
             "against most-popular and a single-vector model, and writes a mind-bundle/1 model bundle."})
 public class TrainCommand implements Callable<Integer> {
 
-    @Option(names = "--input", required = true, paramLabel = "FILE", description = "Click history file.")
+    @Option(names = "--input", paramLabel = "FILE", description = "Click history file (or --from-kafka).")
     Path input;
 
-    @Option(names = "--format", required = true, paramLabel = "FORMAT",
-            description = "jsonl (the stream's click events), s3rec, movielens (ratings.csv) or taobao (UserBehavior.csv).")
-    String format;
+    @Option(names = "--format", paramLabel = "FORMAT",
+            description = "jsonl (the stream's click events), s3rec, movielens (ratings.csv) or taobao "
+                    + "(UserBehavior.csv) (default: jsonl).")
+    String format = "jsonl";
+
+    @Option(names = "--from-kafka", description = "Read the click topic (JSONL values) from the earliest to the "
+            + "end offsets at start instead of --input.")
+    boolean fromKafka;
+
+    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT,...", description = "Kafka brokers for --from-kafka.")
+    String bootstrapServers;
+
+    @Option(names = "--clicks-topic", paramLabel = "TOPIC", description = "Click topic for --from-kafka.")
+    String clicksTopic;
+
+    @Option(names = "--every", paramLabel = "DURATION",
+            description = "Retrain periodically (ISO-8601, e.g. PT1H): warm start from the bundle in --output, "
+                    + "replace it only when the quality gate passes.")
+    Duration every;
+
+    @Option(names = "--rounds", description = "With --every: stop after this many rounds (default: run until stopped).")
+    long rounds = Long.MAX_VALUE;
+
+    @Option(names = "--gate-tolerance", description = "With --every: publish when validation Recall@50 >= "
+            + "(1 - tolerance) x the current model's on the same users (default: ${DEFAULT-VALUE}).")
+    double gateTolerance = 0.05;
 
     @Option(names = "--behaviors", split = ",", paramLabel = "TYPE",
             description = "Taobao behaviour types that count, comma separated (default: pv).")
@@ -138,18 +165,34 @@ public class TrainCommand implements Callable<Integer> {
             err.println("train: " + e.getMessage());
             return 2;
         }
-        if (!Files.isRegularFile(input)) {
+        if (fromKafka == (input != null)) {
+            err.println("train: give either --input FILE or --from-kafka");
+            return 2;
+        }
+        if (fromKafka && (bootstrapServers == null || clicksTopic == null)) {
+            err.println("train: --from-kafka needs --bootstrap-servers and --clicks-topic");
+            return 2;
+        }
+        if (fromKafka && fmt != InputFormat.JSONL) {
+            err.println("train: --from-kafka reads the stream's click events; --format must be jsonl");
+            return 2;
+        }
+        if (input != null && !Files.isRegularFile(input)) {
             err.println("train: --input " + input + " is not a readable file");
+            return 2;
+        }
+        if (every != null && (every.isNegative() || every.isZero())) {
+            err.println("train: --every must be a positive ISO-8601 duration such as PT1H, got " + every);
             return 2;
         }
         Set<String> kinds = new LinkedHashSet<>();
         behaviours.forEach(b -> kinds.add(b.strip().toLowerCase(Locale.ROOT)));
         ClickLoader loader = new ClickLoader(fmt, kinds);
-        Interactions data = loader.load(input);
+        if (every != null) {
+            return periodic(options, loader);
+        }
+        Interactions data = load(loader);
         LoadReport report = loader.report();
-        out.println("read " + input + ": " + report.summary() + "; " + data.userCount() + " users, "
-                + data.itemCount() + " items");
-        report.malformedExamples().forEach(x -> err.println("  malformed " + x));
 
         String version = ModelVersions.next(Instant.now(), previousVersion(output));
         DataSplit dataSplit;
@@ -161,7 +204,7 @@ public class TrainCommand implements Callable<Integer> {
             err.println("train: " + e.getMessage());
             return 2;
         }
-        ModelBundle.write(result.model(), output);
+        BundleOutput.replace(result.model(), output);
         out.println("wrote model " + result.model().version() + " (" + result.model().itemCount() + " items) to "
                 + output);
         out.print(result.table());
@@ -171,7 +214,7 @@ public class TrainCommand implements Callable<Integer> {
                         result.singleVector().steps(), result.singleVector().samplesPerSecond()));
         if (metricsOut != null) {
             Map<String, Object> json = new LinkedHashMap<>();
-            json.put("input", input.toString());
+            json.put("input", input != null ? input.toString() : "kafka:" + clicksTopic);
             json.put("format", fmt.name().toLowerCase(Locale.ROOT));
             json.put("load", Map.of("lines", report.lines(), "behaviours", report.events(),
                     "filtered", report.filtered(), "malformed", report.malformed()));
@@ -186,6 +229,31 @@ public class TrainCommand implements Callable<Integer> {
             }
             new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(metricsOut.toFile(), json);
             out.println("metrics written to " + metricsOut);
+        }
+        return 0;
+    }
+
+    private Interactions load(ClickLoader loader) throws IOException {
+        Interactions data = fromKafka
+                ? KafkaClicks.load(bootstrapServers, clicksTopic, loader, Duration.ofMinutes(10))
+                : loader.load(input);
+        LoadReport report = loader.report();
+        out.println("read " + (fromKafka ? "topic " + clicksTopic : input.toString()) + ": " + report.summary() + "; "
+                + data.userCount() + " users, " + data.itemCount() + " items");
+        report.malformedExamples().forEach(x -> err.println("  malformed " + x));
+        return data;
+    }
+
+    private int periodic(TrainOptions options, ClickLoader loader) throws IOException, InterruptedException {
+        MindModel current = Files.isRegularFile(output.resolve(ModelBundle.CONFIG_FILE)) ? ModelBundle.read(output) : null;
+        if (current != null) {
+            out.println("current model " + current.version() + " from " + output);
+        }
+        PeriodicTrainer periodic;
+        try (ConsoleProgress progress = new ConsoleProgress(out, System.console() != null)) {
+            periodic = new PeriodicTrainer(() -> load(loader), options, gateTolerance,
+                    model -> BundleOutput.replace(model, output), current, progress, 3, Duration.ofSeconds(2));
+            periodic.run(every, rounds);
         }
         return 0;
     }

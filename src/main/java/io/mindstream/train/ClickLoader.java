@@ -66,21 +66,32 @@ public final class ClickLoader {
     }
 
     public Interactions load(Reader in) throws IOException {
+        BufferedReader r = in instanceof BufferedReader b ? b : new BufferedReader(in);
+        return load(r::readLine);
+    }
+
+    /** A source of lines; null at the end. */
+    @FunctionalInterface
+    public interface Lines {
+        String next() throws IOException;
+    }
+
+    /** Loads from any line source, e.g. the values of a Kafka topic. */
+    public Interactions load(Lines r) throws IOException {
         lines = 0;
         filtered = 0;
         malformed = 0;
         examples.clear();
-        BufferedReader r = in instanceof BufferedReader b ? b : new BufferedReader(in);
         Interactions result = format == InputFormat.S3REC ? loadSequences(r) : loadEvents(r);
         report = new LoadReport(lines, result.eventCount(), filtered, malformed, examples);
         return result;
     }
 
-    private Interactions loadSequences(BufferedReader r) throws IOException {
+    private Interactions loadSequences(Lines r) throws IOException {
         Interactions.Builder b = new Interactions.Builder();
         Set<String> seen = new java.util.HashSet<>();
         String line;
-        while ((line = r.readLine()) != null) {
+        while ((line = r.next()) != null) {
             lines++;
             String t = line.strip();
             if (t.isEmpty()) {
@@ -106,10 +117,10 @@ public final class ClickLoader {
     private record Event(String user, String item, long ts, long order) {
     }
 
-    private Interactions loadEvents(BufferedReader r) throws IOException {
+    private Interactions loadEvents(Lines r) throws IOException {
         List<Event> events = new ArrayList<>();
         String line;
-        while ((line = r.readLine()) != null) {
+        while ((line = r.next()) != null) {
             lines++;
             if (line.isBlank()) {
                 continue;

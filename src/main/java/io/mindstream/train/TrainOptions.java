@@ -37,6 +37,8 @@ public final class TrainOptions {
     int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
     DataSplit.Mode split = DataSplit.Mode.COMIREC;
     boolean baselines = true;
+    /** Warm start: rows of items this model knows start from its weights, S too; null for a cold start. */
+    io.mindstream.model.MindModel warmStart;
 
     public TrainOptions dim(int v) { dim = v; return this; }
     public TrainOptions interests(int v) { interests = v; return this; }
@@ -57,6 +59,7 @@ public final class TrainOptions {
     public TrainOptions threads(int v) { threads = v; return this; }
     public TrainOptions split(DataSplit.Mode v) { split = v; return this; }
     public TrainOptions baselines(boolean v) { baselines = v; return this; }
+    public TrainOptions warmStart(io.mindstream.model.MindModel v) { warmStart = v; return this; }
 
     public int dim() { return dim; }
     public int interests() { return interests; }
@@ -119,6 +122,10 @@ public final class TrainOptions {
                     + baselineTimeBudget);
         }
         routingConfig();
+        if (warmStart != null && warmStart.dim() != dim) {
+            throw new IllegalArgumentException("--dim " + dim + " differs from the embedding_dim " + warmStart.dim()
+                    + " of the warm-start model " + warmStart.version());
+        }
         return this;
     }
 

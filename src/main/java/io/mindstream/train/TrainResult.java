@@ -11,7 +11,16 @@ import java.util.Map;
  * was only a training population).
  */
 public record TrainResult(MindModel model, String measuredOn, Map<String, RankingMetrics> metrics, RunStats mind,
-                          RunStats singleVector, int trainUsers, int validationUsers, int testUsers, int negatives) {
+                          RunStats singleVector, int trainUsers, int validationUsers, int testUsers, int negatives,
+                          double validationRecall50, double previousValidationRecall50) {
+
+    /**
+     * The quality gate of periodic training: publish only when the new model's validation Recall@50 is at
+     * least (1 - tolerance) times the previous model's on the same users (always true without a previous one).
+     */
+    public boolean passesGate(double tolerance) {
+        return Double.isNaN(previousValidationRecall50) || validationRecall50 >= (1 - tolerance) * previousValidationRecall50;
+    }
 
     /** How one model's training went. */
     public record RunStats(long steps, long samples, double seconds, double samplesPerSecond, long bestStep,
@@ -37,6 +46,10 @@ public record TrainResult(MindModel model, String measuredOn, Map<String, Rankin
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("model_version", model.version());
         m.put("measured_on", measuredOn);
+        m.put("validation_recall@50", validationRecall50);
+        if (!Double.isNaN(previousValidationRecall50)) {
+            m.put("previous_model_validation_recall@50", previousValidationRecall50);
+        }
         m.put("users", Map.of("train", trainUsers, "validation", validationUsers, "test", testUsers));
         m.put("vocabulary", model.itemCount());
         m.put("output_layer", negatives == 0 ? "full softmax" : "sampled softmax (" + negatives + " negatives, log-Q)");

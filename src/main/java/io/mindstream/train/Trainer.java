@@ -81,6 +81,10 @@ public final class Trainer {
                 options.timeBudget, validation, evaluator, listener, "mind");
         MindModel model = mind.model;
 
+        double candidateValidation = evaluator.evaluateRouting(model, validation).recall(50);
+        double currentValidation = options.warmStart == null ? Double.NaN
+                : evaluator.evaluateRouting(options.warmStart, validation).recall(50);
+
         Map<String, RankingMetrics> report = new LinkedHashMap<>();
         List<DataSplit.HeldOut> measured = test.isEmpty() ? validation : test;
         report.put("mind", evaluator.evaluateRouting(model, measured));
@@ -95,7 +99,7 @@ public final class Trainer {
         }
         return new TrainResult(model, test.isEmpty() ? "validation" : "test", report, mind.stats,
                 single == null ? null : single.stats, split.trainUsers().length, validation.size(), test.size(),
-                negatives);
+                negatives, candidateValidation, currentValidation);
     }
 
     /** Limits ND4J's and OpenBLAS's threads to what the run was given (oversubscription costs 3-5x). */
@@ -123,6 +127,11 @@ public final class Trainer {
         }
         for (int i = 0; i < s.length; i++) {
             s[i] = (float) (rnd.nextGaussian() * sd);
+        }
+        if (pooling == Pooling.ROUTING && o.warmStart != null) {
+            int kept = warmStart(o.warmStart, vocab, e, s);
+            listener.message(String.format("%s: warm start from %s: %d of %d items carried over, %d new",
+                    phase, o.warmStart.version(), kept, V, V - kept));
         }
         MindNetwork net = new MindNetwork(routing, pooling, o.attentionPower, V, o.batch, negatives, e, s);
         Gradients g = new Gradients(V, d);
@@ -194,6 +203,25 @@ public final class Trainer {
         TrainResult.RunStats stats = new TrainResult.RunStats(step, step * o.batch, seconds, sps, bestStep,
                 bestRecall, evaluations, stoppedEarly, lossAvg);
         return new Fit(model(version, routing, vocab, bestE, bestS), stats);
+    }
+
+    /**
+     * Copies the rows of items the previous model knows and its S; new items keep their fresh rows, items
+     * the previous model had but the data no longer has are dropped with it. Returns the rows carried over.
+     */
+    static int warmStart(MindModel previous, String[] vocab, float[] e, float[] s) {
+        int d = previous.dim();
+        float[] pe = previous.embeddingTable();
+        int kept = 0;
+        for (int r = 0; r < vocab.length; r++) {
+            int pr = previous.rowOf(vocab[r]);
+            if (pr >= 0) {
+                System.arraycopy(pe, pr * d, e, r * d, d);
+                kept++;
+            }
+        }
+        System.arraycopy(previous.bilinearMatrix(), 0, s, 0, d * d);
+        return kept;
     }
 
     static MindModel model(String version, RoutingConfig routing, String[] vocab, float[] e, float[] s) {
