@@ -117,16 +117,19 @@ public final class DataSplit {
         return ids;
     }
 
-    /** A held-out user: the last L items of the first 80% of the sequence, and the distinct rest as truth. */
+    /**
+     * A held-out user: the first 80% of the sequence as history (the encoder keeps its last L known items, as
+     * the stream does) and the distinct rest as truth.
+     */
     public record HeldOut(int user, String userId, int[] history, int[] truth) {
     }
 
     /**
      * The held-out cases of {@code users} under the protocol: the first floor(0.8 len) items (at least one)
-     * give the history, of which the last {@code maxLen} are kept; the remaining items (distinct) are the
-     * truth. Users with fewer than two behaviours cannot be evaluated and are left out.
+     * are the history; the remaining items (distinct) are the truth. Users with fewer than two behaviours
+     * cannot be evaluated and are left out.
      */
-    public List<HeldOut> heldOut(int[] users, int maxLen) {
+    public List<HeldOut> heldOut(int[] users) {
         List<HeldOut> out = new ArrayList<>(users.length);
         for (int u : users) {
             int[] s = data.sequence(u);
@@ -134,8 +137,7 @@ public final class DataSplit {
                 continue;
             }
             int k = Math.max(1, (int) (s.length * 0.8));
-            int from = Math.max(0, k - maxLen);
-            int[] hist = Arrays.copyOfRange(s, from, k);
+            int[] hist = Arrays.copyOfRange(s, 0, k);
             int[] truth = Arrays.stream(s, k, s.length).distinct().toArray();
             out.add(new HeldOut(u, data.userId(u), hist, truth));
         }

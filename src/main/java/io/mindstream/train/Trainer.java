@@ -67,8 +67,8 @@ public final class Trainer {
         RoutingConfig routing = options.routingConfig();
         String[] vocab = split.vocabularyIds();
         int negatives = options.effectiveNegatives(vocab.length);
-        List<DataSplit.HeldOut> validation = split.heldOut(split.validationUsers(), options.maxLen);
-        List<DataSplit.HeldOut> test = split.heldOut(split.testUsers(), options.maxLen);
+        List<DataSplit.HeldOut> validation = split.heldOut(split.validationUsers());
+        List<DataSplit.HeldOut> test = split.heldOut(split.testUsers());
         if (validation.isEmpty()) {
             throw new IllegalArgumentException("no validation user has two or more behaviours; cannot early-stop");
         }
