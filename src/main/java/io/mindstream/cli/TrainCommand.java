@@ -116,7 +116,7 @@ public class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--time-budget", paramLabel = "DURATION",
             description = "Training time of the MIND model, ISO-8601 (default: ${DEFAULT-VALUE}).")
-    Duration timeBudget = Duration.ofMinutes(12);
+    Duration timeBudget = Duration.ofMinutes(10);
 
     @Option(names = "--baseline-time-budget", paramLabel = "DURATION",
             description = "Training time of the single-vector baseline (default: a third of --time-budget).")

@@ -29,7 +29,7 @@ public final class TrainOptions {
     /** -1: automatic (full softmax up to {@link #FULL_SOFTMAX_MAX_ITEMS} items); 0: full; else sampled. */
     int negatives = -1;
     long iterations = Long.MAX_VALUE;
-    Duration timeBudget = Duration.ofMinutes(12);
+    Duration timeBudget = Duration.ofMinutes(10);
     Duration baselineTimeBudget;
     int evalEvery = 500;
     int patience = 10;
