@@ -70,7 +70,12 @@ final class MindNetwork {
     private final int candidates;
     private final float[] logitBuf;
     private final float[] dCandBuf;
+    /** Routing logits scratch, one K x L block per sample so that samples can run in parallel. */
     private final float[] routeLogits;
+    /** Per-sample gradient of the target row from the attention / sampled softmax, applied after the batch. */
+    private final float[] targetGrad;
+    /** Samples are routed in this many parallel slices (the common fork-join pool). */
+    private final int slices;
     /** Final routing weights per sample, [B][K * L]: constants of the backward. */
     final float[] routeWeights;
     private final float[] z;        // [B, K, d]
@@ -83,6 +88,12 @@ final class MindNetwork {
 
     MindNetwork(RoutingConfig cfg, Pooling pooling, float attentionPower, int vocab, int batchSize, int negatives,
                 float[] embeddings, float[] bilinear) {
+        this(cfg, pooling, attentionPower, vocab, batchSize, negatives, embeddings, bilinear, 1);
+    }
+
+    MindNetwork(RoutingConfig cfg, Pooling pooling, float attentionPower, int vocab, int batchSize, int negatives,
+                float[] embeddings, float[] bilinear, int threads) {
+        this.slices = Math.max(1, Math.min(threads, batchSize));
         this.vocab = vocab;
         this.dim = cfg.embeddingDim();
         this.maxInterests = pooling == Pooling.MEAN ? 1 : cfg.maxInterests();
@@ -122,7 +133,8 @@ final class MindNetwork {
         candidates = cand;
         logitBuf = new float[batchSize * cand];
         dCandBuf = negatives > 0 ? new float[cand * dim] : null;
-        routeLogits = new float[maxInterests * maxLen];
+        routeLogits = new float[batchSize * maxInterests * maxLen];
+        targetGrad = new float[batchSize * dim];
         routeWeights = new float[batchSize * maxInterests * maxLen];
         z = new float[batchSize * maxInterests * dim];
         v = new float[batchSize * maxInterests * dim];
@@ -173,9 +185,7 @@ final class MindNetwork {
         uHat.data().asNioFloat().get(uHatBuf);
 
         // 2. per-sample routing (or mean pooling) and label-aware attention
-        for (int b = 0; b < B; b++) {
-            forwardSample(bt, b);
-        }
+        forEachSample(b -> forwardSample(bt, b));
 
         // 3. output layer
         put(u, uBuf);
@@ -194,8 +204,9 @@ final class MindNetwork {
         // 4. back through attention, squash and the weighted sum to dU_hat
         dU.data().asNioFloat().get(dUBuf);
         Arrays.fill(dUHatBuf, 0f);
+        forEachSample(b -> backwardSample(bt, b));
         for (int b = 0; b < B; b++) {
-            backwardSample(bt, b, grads);
+            grads.addRow(bt.targets[b], targetGrad, b * d, 1f);
         }
         put(dUHat, dUHatBuf);
         // 5. dS = X^T dU_hat, dX = dU_hat S^T
@@ -209,6 +220,23 @@ final class MindNetwork {
             }
         }
         return loss;
+    }
+
+    /** Runs {@code body} for every sample, in {@link #slices} parallel slices of the batch. */
+    private void forEachSample(java.util.function.IntConsumer body) {
+        if (slices == 1) {
+            for (int b = 0; b < batchSize; b++) {
+                body.accept(b);
+            }
+            return;
+        }
+        java.util.stream.IntStream.range(0, slices).parallel().forEach(sl -> {
+            int from = sl * batchSize / slices;
+            int to = (sl + 1) * batchSize / slices;
+            for (int b = from; b < to; b++) {
+                body.accept(b);
+            }
+        });
     }
 
     private void forwardSample(Batch bt, int b) {
@@ -238,9 +266,10 @@ final class MindNetwork {
             }
         } else {
             if (!reuseRoutingWeights) {
-                System.arraycopy(bt.initLogits, b * maxInterests * L, routeLogits, 0, k * n);
+                int lb = b * maxInterests * L;
+                System.arraycopy(bt.initLogits, lb, routeLogits, lb, k * n);
                 for (int r = 0; r < iterations; r++) {
-                    softmax(routeLogits, w, wb, k, n);
+                    softmax(routeLogits, lb, w, wb, k, n);
                     capsules(b, k, n, wb);
                     if (r + 1 < iterations) {
                         for (int j = 0; j < k; j++) {
@@ -251,7 +280,7 @@ final class MindNetwork {
                                 for (int c = 0; c < d; c++) {
                                     dot += uHatBuf[uo + c] * v[o + c];
                                 }
-                                routeLogits[j * n + i] += dot;
+                                routeLogits[lb + j * n + i] += dot;
                             }
                         }
                     }
@@ -327,17 +356,17 @@ final class MindNetwork {
         }
     }
 
-    private void softmax(float[] lg, float[] w, int wb, int k, int n) {
+    private void softmax(float[] lg, int lb, float[] w, int wb, int k, int n) {
         if (axis == RoutingSoftmax.BEHAVIOURS) {
             for (int j = 0; j < k; j++) {
                 int base = j * n;
                 float max = Float.NEGATIVE_INFINITY;
                 for (int i = 0; i < n; i++) {
-                    max = Math.max(max, lg[base + i]);
+                    max = Math.max(max, lg[lb + base + i]);
                 }
                 float sum = 0f;
                 for (int i = 0; i < n; i++) {
-                    float e = (float) Math.exp(lg[base + i] - max);
+                    float e = (float) Math.exp(lg[lb + base + i] - max);
                     w[wb + base + i] = e;
                     sum += e;
                 }
@@ -350,11 +379,11 @@ final class MindNetwork {
             for (int i = 0; i < n; i++) {
                 float max = Float.NEGATIVE_INFINITY;
                 for (int j = 0; j < k; j++) {
-                    max = Math.max(max, lg[j * n + i]);
+                    max = Math.max(max, lg[lb + j * n + i]);
                 }
                 float sum = 0f;
                 for (int j = 0; j < k; j++) {
-                    float e = (float) Math.exp(lg[j * n + i] - max);
+                    float e = (float) Math.exp(lg[lb + j * n + i] - max);
                     w[wb + j * n + i] = e;
                     sum += e;
                 }
@@ -441,7 +470,7 @@ final class MindNetwork {
         dst.data().asNioFloat().put(src, 0, (int) dst.length());
     }
 
-    private void backwardSample(Batch bt, int b, Gradients g) {
+    private void backwardSample(Batch bt, int b) {
         final int d = dim;
         final int L = maxLen;
         int n = bt.lengths[b];
@@ -451,13 +480,16 @@ final class MindNetwork {
         int zb = b * maxInterests * d;
         int ab = b * maxInterests;
         int wb = b * maxInterests * L;
+        Arrays.fill(targetGrad, ub, ub + d, 0f);
         // sampled softmax: the target column's gradient reaches u and e_t directly (row 0 of the candidates is 0)
         if (negatives > 0) {
             float g0 = logitBuf[b * (negatives + 1)];
             for (int c = 0; c < d; c++) {
                 dUBuf[ub + c] += g0 * embeddings[t * d + c];
             }
-            g.addRow(t, uBuf, ub, g0);
+            for (int c = 0; c < d; c++) {
+                targetGrad[ub + c] += g0 * uBuf[ub + c];
+            }
         }
         float[] dv = new float[k * d];
         if (k == 1 || Float.isInfinite(attentionPower)) {
@@ -473,15 +505,13 @@ final class MindNetwork {
                 da[j] = dot(dUBuf, ub, v, zb + j * d, d);
                 mean += att[ab + j] * da[j];
             }
-            float[] deT = new float[d];
             for (int j = 0; j < k; j++) {
                 float ds = attentionPower * att[ab + j] * (da[j] - mean);
                 for (int c = 0; c < d; c++) {
                     dv[j * d + c] = att[ab + j] * dUBuf[ub + c] + ds * embeddings[t * d + c];
-                    deT[c] += ds * v[zb + j * d + c];
+                    targetGrad[ub + c] += ds * v[zb + j * d + c];
                 }
             }
-            g.addRow(t, deT, 0, 1f);
         }
         // squash (routing) or identity (mean), then the weighted sum
         for (int j = 0; j < k; j++) {

@@ -64,7 +64,7 @@ public class TrainStepBenchmark {
         for (int i = 0; i < s.length; i++) {
             s[i] = (float) (rnd.nextGaussian() * 0.125);
         }
-        net = new MindNetwork(cfg, Pooling.ROUTING, Float.POSITIVE_INFINITY, items, b, negatives, e, s);
+        net = new MindNetwork(cfg, Pooling.ROUTING, Float.POSITIVE_INFINITY, items, b, negatives, e, s, threads);
         batch = new Batch(b, maxLen, 4, negatives);
         for (int i = 0; i < b; i++) {
             // Beauty's mean history length at a random split point is about 7; use a spread up to L

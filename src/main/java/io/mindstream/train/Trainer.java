@@ -133,7 +133,7 @@ public final class Trainer {
             listener.message(String.format("%s: warm start from %s: %d of %d items carried over, %d new",
                     phase, o.warmStart.version(), kept, V, V - kept));
         }
-        MindNetwork net = new MindNetwork(routing, pooling, o.attentionPower, V, o.batch, negatives, e, s);
+        MindNetwork net = new MindNetwork(routing, pooling, o.attentionPower, V, o.batch, negatives, e, s, o.threads);
         Gradients g = new Gradients(V, d);
         Adam adam = new Adam(o.lr, V, d);
         SampleSource samples = new SampleSource(split, routing.maxSequenceLength(), net.maxInterests,

@@ -40,7 +40,7 @@ class MindNetworkTest {
         RoutingConfig cfg = new RoutingConfig(D, 3, iterations, L, true, RoutingSoftmax.fromWireName(axis), 1f);
         float[] e = gaussian(rnd, V * D, 0.6);
         float[] s = gaussian(rnd, D * D, 0.6);
-        MindNetwork net = new MindNetwork(cfg, pooling, power, V, B, negatives, e, s);
+        MindNetwork net = new MindNetwork(cfg, pooling, power, V, B, negatives, e, s, 2);
         Batch bt = new Batch(B, L, net.maxInterests, negatives);
         int[] lens = {6, 4, 2, 5};
         for (int b = 0; b < B; b++) {
