@@ -2,7 +2,7 @@ package io.mindstream.cli;
 
 import io.mindstream.train.Trainer;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Locale;
 
@@ -16,12 +16,12 @@ final class ConsoleProgress implements Trainer.Listener, AutoCloseable {
     private static final long BAR_INTERVAL_NANOS = 200_000_000L;
     private static final int WIDTH = 24;
 
-    private final PrintStream out;
+    private final PrintWriter out;
     private final boolean terminal;
     private long lastPrint;
     private boolean barShown;
 
-    ConsoleProgress(PrintStream out, boolean terminal) {
+    ConsoleProgress(PrintWriter out, boolean terminal) {
         this.out = out;
         this.terminal = terminal;
     }
@@ -39,11 +39,11 @@ final class ConsoleProgress implements Trainer.Listener, AutoCloseable {
             int filled = (int) Math.round(p.fraction() * WIDTH);
             out.print("\r[" + "#".repeat(filled) + " ".repeat(WIDTH - filled) + "] "
                     + String.format(Locale.ROOT, "%3.0f%% ", p.fraction() * 100) + stats + "\033[K");
-            out.flush();
             barShown = true;
         } else {
             out.println(stats);
         }
+        out.flush();
     }
 
     @Override
@@ -53,6 +53,7 @@ final class ConsoleProgress implements Trainer.Listener, AutoCloseable {
             barShown = false;
         }
         out.println(line);
+        out.flush();
     }
 
     @Override

@@ -18,10 +18,13 @@ import io.mindstream.train.TrainOptions;
 import io.mindstream.train.TrainResult;
 import io.mindstream.train.Trainer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -142,48 +145,48 @@ public class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-baselines", description = "Skip the single-vector baseline.")
     boolean noBaselines;
 
-    private final PrintStream out;
-    private final PrintStream err;
+    /** Exit code when training finished but some input lines were malformed and skipped (as score). */
+    static final int MALFORMED_LINES = 3;
+
+    @Spec
+    CommandSpec spec;
+
+    private PrintWriter out;
+    private PrintWriter err;
 
     public TrainCommand() {
-        this(System.out, System.err);
     }
 
-    TrainCommand(PrintStream out, PrintStream err) {
-        this.out = out;
-        this.err = err;
+    private ParameterException usage(String message) {
+        return new ParameterException(spec.commandLine(), message);
     }
 
     @Override
     public Integer call() throws Exception {
+        out = spec.commandLine().getOut();
+        err = spec.commandLine().getErr();
         TrainOptions options;
         InputFormat fmt;
         try {
             fmt = ClickLoader.parseFormat(format);
             options = options();
         } catch (IllegalArgumentException e) {
-            err.println("train: " + e.getMessage());
-            return 2;
+            throw usage(e.getMessage());
         }
         if (fromKafka == (input != null)) {
-            err.println("train: give either --input FILE or --from-kafka");
-            return 2;
+            throw usage("give either --input FILE or --from-kafka");
         }
         if (fromKafka && (bootstrapServers == null || clicksTopic == null)) {
-            err.println("train: --from-kafka needs --bootstrap-servers and --clicks-topic");
-            return 2;
+            throw usage("--from-kafka needs --bootstrap-servers and --clicks-topic");
         }
         if (fromKafka && fmt != InputFormat.JSONL) {
-            err.println("train: --from-kafka reads the stream's click events; --format must be jsonl");
-            return 2;
+            throw usage("--from-kafka reads the stream's click events; --format must be jsonl");
         }
         if (input != null && !Files.isRegularFile(input)) {
-            err.println("train: --input " + input + " is not a readable file");
-            return 2;
+            throw usage("--input " + input + " is not a readable file");
         }
         if (every != null && (every.isNegative() || every.isZero())) {
-            err.println("train: --every must be a positive ISO-8601 duration such as PT1H, got " + every);
-            return 2;
+            throw usage("--every must be a positive ISO-8601 duration such as PT1H, got " + every);
         }
         Set<String> kinds = new LinkedHashSet<>();
         behaviours.forEach(b -> kinds.add(b.strip().toLowerCase(Locale.ROOT)));
@@ -200,9 +203,6 @@ public class TrainCommand implements Callable<Integer> {
         try (ConsoleProgress progress = new ConsoleProgress(out, System.console() != null)) {
             dataSplit = DataSplit.of(data, options.splitMode(), options.seed());
             result = Trainer.train(dataSplit, version, options, progress);
-        } catch (IllegalArgumentException e) {
-            err.println("train: " + e.getMessage());
-            return 2;
         }
         BundleOutput.replace(result.model(), output);
         out.println("wrote model " + result.model().version() + " (" + result.model().itemCount() + " items) to "
@@ -230,7 +230,8 @@ public class TrainCommand implements Callable<Integer> {
             new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(metricsOut.toFile(), json);
             out.println("metrics written to " + metricsOut);
         }
-        return 0;
+        out.flush();
+        return report.malformed() > 0 ? MALFORMED_LINES : 0;
     }
 
     private Interactions load(ClickLoader loader) throws IOException {
@@ -240,7 +241,8 @@ public class TrainCommand implements Callable<Integer> {
         LoadReport report = loader.report();
         out.println("read " + (fromKafka ? "topic " + clicksTopic : input.toString()) + ": " + report.summary() + "; "
                 + data.userCount() + " users, " + data.itemCount() + " items");
-        report.malformedExamples().forEach(x -> err.println("  malformed " + x));
+        report.malformedExamples().forEach(x -> err.println(spec.qualifiedName() + ": malformed " + x + " (skipped)"));
+        err.flush();
         return data;
     }
 

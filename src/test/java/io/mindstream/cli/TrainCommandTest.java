@@ -10,7 +10,7 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,9 +31,10 @@ class TrainCommandTest {
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
     private int run(String... args) {
-        TrainCommand cmd = new TrainCommand(new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new CommandLine(cmd).execute(args);
+        CommandLine cl = MindStreamCli.configure(new CommandLine(new TrainCommand()));
+        cl.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
+        cl.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
+        return cl.execute(args);
     }
 
     private Path s3rec() throws Exception {
@@ -61,7 +62,7 @@ class TrainCommandTest {
         int code = run("--input", in.toString(), "--format", "s3rec", "--output", bundle.toString(), "--dim", "8",
                 "--interests", "2", "--max-len", "10", "--batch", "16", "--iterations", "120", "--eval-every", "60",
                 "--threads", "1", "--metrics-out", metrics.toString());
-        assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
+        assertEquals(TrainCommand.MALFORMED_LINES, code, err.toString(StandardCharsets.UTF_8));
         MindModel m = ModelBundle.read(bundle);
         assertEquals(8, m.dim());
         assertTrue(m.version().matches("\\d{8}T\\d{4}Z-\\d{4}"), m.version());
@@ -77,7 +78,7 @@ class TrainCommandTest {
 
         // a second run into the same directory issues a later version
         out.reset();
-        assertEquals(0, run("--input", in.toString(), "--format", "s3rec", "--output", bundle.toString(), "--dim", "8",
+        assertEquals(TrainCommand.MALFORMED_LINES, run("--input", in.toString(), "--format", "s3rec", "--output", bundle.toString(), "--dim", "8",
                 "--interests", "2", "--max-len", "10", "--batch", "16", "--iterations", "20", "--no-baselines",
                 "--threads", "1"));
         assertTrue(ModelBundle.read(bundle).version().compareTo(m.version()) > 0);
@@ -102,5 +103,8 @@ class TrainCommandTest {
         err.reset();
         assertEquals(2, run("--input", dir.resolve("missing").toString(), "--format", "s3rec", "--output", "x"));
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("not a readable file"));
+        err.reset();
+        assertEquals(2, run("--input", in.toString(), "--format", "s3rec", "--output", "x", "--time-budget", "8 minutes"));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("--time-budget"), err.toString(StandardCharsets.UTF_8));
     }
 }
