@@ -50,7 +50,7 @@ class FlinkConfTest {
     @Test
     void checkpointsAreExactlyOnceRetainedAndHaveDirectories() {
         assertEquals(CheckpointingMode.EXACTLY_ONCE, conf.get(CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE));
-        assertEquals(Duration.ofSeconds(10), conf.get(CheckpointingOptions.CHECKPOINTING_INTERVAL));
+        assertEquals(Duration.ofSeconds(5), conf.get(CheckpointingOptions.CHECKPOINTING_INTERVAL));
         assertEquals(ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION,
                 conf.get(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION));
         assertEquals(3, conf.get(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS));
