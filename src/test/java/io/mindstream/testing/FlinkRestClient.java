@@ -70,7 +70,19 @@ public final class FlinkRestClient {
     /** Runs an uploaded jar's main class with program arguments; returns the job id. */
     public String runJar(String jarId, String entryClass, List<String> programArgs, int parallelism)
             throws IOException, InterruptedException {
+        return runJar(jarId, entryClass, programArgs, parallelism, null);
+    }
+
+    /**
+     * Runs an uploaded jar, restoring from {@code savepointPath} (a savepoint or retained checkpoint) when it is
+     * not null, as `flink run -s` does.
+     */
+    public String runJar(String jarId, String entryClass, List<String> programArgs, int parallelism,
+            String savepointPath) throws IOException, InterruptedException {
         ObjectNode body = JSON.createObjectNode();
+        if (savepointPath != null) {
+            body.put("savepointPath", savepointPath);
+        }
         if (entryClass != null) {
             body.put("entryClass", entryClass);
         }
@@ -108,6 +120,68 @@ public final class FlinkRestClient {
             total += vertex.path("parallelism").asInt(0);
         }
         return total;
+    }
+
+    /** True when the job is RUNNING and every one of its subtasks is running (not just scheduled). */
+    public boolean allTasksRunning(String jobId) throws IOException, InterruptedException {
+        JsonNode job = get("/jobs/" + jobId);
+        if (!job.path("state").asText().equals("RUNNING")) {
+            return false;
+        }
+        int total = 0;
+        for (JsonNode vertex : job.path("vertices")) {
+            total += vertex.path("parallelism").asInt(0);
+        }
+        return total > 0 && job.path("status-counts").path("RUNNING").asInt(0) == job.path("vertices").size()
+                && runningSubtasks(job) == total;
+    }
+
+    private static int runningSubtasks(JsonNode job) {
+        int running = 0;
+        for (JsonNode vertex : job.path("vertices")) {
+            running += vertex.path("tasks").path("RUNNING").asInt(0);
+        }
+        return running;
+    }
+
+    /** Completed checkpoints of a job so far. */
+    public long completedCheckpoints(String jobId) throws IOException, InterruptedException {
+        return get("/jobs/" + jobId + "/checkpoints").path("counts").path("completed").asLong(0);
+    }
+
+    /** How often the job restored its state from a checkpoint (once per recovery after a failure). */
+    public long restoredCheckpoints(String jobId) throws IOException, InterruptedException {
+        return get("/jobs/" + jobId + "/checkpoints").path("counts").path("restored").asLong(0);
+    }
+
+    /**
+     * Stops a job with a savepoint in {@code targetDirectory} (`flink stop`); returns the savepoint path once
+     * the job has finished.
+     */
+    public String stopWithSavepoint(String jobId, String targetDirectory, Duration timeout)
+            throws IOException, InterruptedException {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("targetDirectory", targetDirectory);
+        body.put("drain", false);
+        HttpRequest request = HttpRequest.newBuilder(base.resolve("/jobs/" + jobId + "/stop"))
+                .timeout(TIMEOUT)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
+                .build();
+        String trigger = send(request, "/jobs/" + jobId + "/stop").path("request-id").asText();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            JsonNode status = get("/jobs/" + jobId + "/savepoints/" + trigger);
+            if (status.path("status").path("id").asText().equals("COMPLETED")) {
+                JsonNode operation = status.path("operation");
+                if (operation.has("failure-cause")) {
+                    throw new IOException("stop with savepoint failed: " + operation.path("failure-cause"));
+                }
+                return operation.path("location").asText();
+            }
+            Thread.sleep(250);
+        }
+        throw new IOException("stop with savepoint of " + jobId + " did not complete within " + timeout);
     }
 
     public void cancel(String jobId) throws IOException, InterruptedException {

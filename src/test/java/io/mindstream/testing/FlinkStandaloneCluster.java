@@ -160,6 +160,26 @@ public final class FlinkStandaloneCluster implements AutoCloseable {
                 () -> rest.registeredTaskManagers() == count, this::diagnostics);
     }
 
+    /** Uploads a job jar and runs it with program arguments; returns the job id once every subtask runs. */
+    public String submit(Path jobJar, List<String> programArgs, int parallelism, Duration timeout)
+            throws IOException, InterruptedException {
+        String jarId = rest.uploadJar(jobJar);
+        String jobId = rest.runJar(jarId, null, programArgs, parallelism);
+        awaitJobRunning(jobId, timeout);
+        return jobId;
+    }
+
+    /** Waits until every subtask of the job runs; fails early when the job reaches a terminal state. */
+    public void awaitJobRunning(String jobId, Duration timeout) throws InterruptedException {
+        Waits.until("every subtask of job " + jobId + " running", timeout, Duration.ofMillis(250), () -> {
+            String state = rest.jobState(jobId);
+            if (state.equals("FAILED") || state.equals("CANCELED") || state.equals("FINISHED")) {
+                throw new IllegalStateException("job " + jobId + " is " + state);
+            }
+            return rest.allTasksRunning(jobId);
+        }, this::diagnostics);
+    }
+
     public FlinkRestClient rest() {
         return rest;
     }
