@@ -51,7 +51,7 @@ public final class FlinkStandaloneCluster implements AutoCloseable {
     private FlinkStandaloneCluster(Builder b) throws IOException {
         this.name = b.name;
         this.classpath = TestPaths.clusterClasspath("flink");
-        this.workDir = TestPaths.tempDir("mind-stream-flink-");
+        this.workDir = TestPaths.tempDir("flink-");
         this.logDir = TestPaths.logDir(name);
         this.confDir = Files.createDirectories(workDir.resolve("conf"));
         int[] ports = FreePorts.allocate(2);

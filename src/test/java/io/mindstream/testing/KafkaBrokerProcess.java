@@ -34,7 +34,7 @@ public final class KafkaBrokerProcess implements AutoCloseable {
     private KafkaBrokerProcess(String name) throws IOException, InterruptedException {
         this.name = name;
         this.classpath = TestPaths.clusterClasspath("kafka");
-        this.dataDir = TestPaths.tempDir("mind-stream-kafka-");
+        this.dataDir = TestPaths.tempDir("kafka-");
         this.logDir = TestPaths.logDir(name);
         int[] ports = FreePorts.allocate(2);
         this.port = ports[0];

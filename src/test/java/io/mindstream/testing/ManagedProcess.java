@@ -12,12 +12,25 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A child process started by a test (a Flink JVM, a Kafka broker) with its output in a log file. Every live
- * instance is also known to a JVM shutdown hook, so a test JVM that dies or is interrupted never leaves a
- * broker or a TaskManager running and holding its ports.
+ * instance is also known to a JVM shutdown hook, so a test JVM that exits or is interrupted never leaves a
+ * broker or a TaskManager running and holding its ports. Against a test JVM that is SIGKILLed (a fork
+ * timeout, the OOM killer), where no hook runs, children are started through {@code setpriv --pdeathsig
+ * KILL} where util-linux provides it: the kernel kills them when their parent dies.
  */
 public final class ManagedProcess implements AutoCloseable {
 
     private static final Set<ManagedProcess> LIVE = ConcurrentHashMap.newKeySet();
+    private static final Path SETPRIV = Path.of("/usr/bin/setpriv");
+    /**
+     * The parent-death signal fires when the *thread* that spawned the child ends, not only the process, so
+     * every child is spawned from this one thread, which lives as long as the JVM.
+     */
+    private static final java.util.concurrent.ExecutorService SPAWNER =
+            java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "test-process-spawner");
+                t.setDaemon(true);
+                return t;
+            });
 
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -40,11 +53,25 @@ public final class ManagedProcess implements AutoCloseable {
     /** Starts {@code command}; stdout and stderr both go to {@code output} (appended, so restarts keep history). */
     public static ManagedProcess start(String name, List<String> command, Path output) throws IOException {
         Files.createDirectories(output.getParent());
-        ProcessBuilder pb = new ProcessBuilder(command)
+        List<String> full = new ArrayList<>();
+        if (Files.isExecutable(SETPRIV)) {
+            // setpriv sets the signal and execs the command: the pid stays the command's own.
+            full.addAll(List.of(SETPRIV.toString(), "--pdeathsig", "KILL", "--"));
+        }
+        full.addAll(command);
+        ProcessBuilder pb = new ProcessBuilder(full)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        Process process = pb.start();
+        Process process;
+        try {
+            process = SPAWNER.submit(pb::start).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while starting " + name, e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        }
         ManagedProcess managed = new ManagedProcess(name, process, output);
         LIVE.add(managed);
         return managed;

@@ -10,14 +10,20 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
-/** Project paths seen from a test, and temporary directories that are deleted even when a test JVM dies. */
+/**
+ * Project paths seen from a test, and temporary directories that are deleted when the test closes them, at
+ * JVM exit, or, for a test JVM that was SIGKILLed, by the next test JVM: they live under target/it-tmp with
+ * the owning JVM's pid in their name, and directories of dead owners are removed on first use.
+ */
 public final class TestPaths {
 
     private static final Set<Path> TEMP_DIRS = ConcurrentHashMap.newKeySet();
+    private static final long PID = ProcessHandle.current().pid();
 
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> List.copyOf(TEMP_DIRS).forEach(TestPaths::deleteQuietly),
                 "delete-test-dirs"));
+        deleteDirsOfDeadOwners();
     }
 
     private TestPaths() {}
@@ -31,10 +37,11 @@ public final class TestPaths {
         return basedir().resolve("target");
     }
 
-    /** A fresh directory under the system temp dir, deleted by {@link #deleteQuietly} or at JVM exit. */
+    /** A fresh directory under target/it-tmp, deleted by {@link #deleteQuietly} or at JVM exit. */
     public static Path tempDir(String prefix) {
         try {
-            Path dir = Files.createTempDirectory(prefix);
+            Path root = Files.createDirectories(target().resolve("it-tmp"));
+            Path dir = Files.createTempDirectory(root, PID + "-" + prefix);
             TEMP_DIRS.add(dir);
             return dir;
         } catch (IOException e) {
@@ -49,6 +56,29 @@ public final class TestPaths {
             return Files.createDirectories(dir);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void deleteDirsOfDeadOwners() {
+        Path root = target().resolve("it-tmp");
+        if (!Files.isDirectory(root)) {
+            return;
+        }
+        try (Stream<Path> dirs = Files.list(root)) {
+            for (Path dir : dirs.toList()) {
+                String name = dir.getFileName().toString();
+                int dash = name.indexOf('-');
+                try {
+                    long owner = Long.parseLong(name.substring(0, Math.max(dash, 0)));
+                    if (owner != PID && ProcessHandle.of(owner).filter(ProcessHandle::isAlive).isEmpty()) {
+                        deleteQuietly(dir);
+                    }
+                } catch (NumberFormatException notOurs) {
+                    // not a directory this class created
+                }
+            }
+        } catch (IOException e) {
+            // best effort
         }
     }
 
