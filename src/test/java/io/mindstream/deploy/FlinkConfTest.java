@@ -83,6 +83,22 @@ class FlinkConfTest {
         }
     }
 
+    /**
+     * The cluster's JVMs get at least the flags the build's tests and bin/mind-stream run with (pom.xml's
+     * jvm.flags); the cluster list may hold more of Flink's defaults (the jdk.compiler exports of the Table
+     * planner), never fewer.
+     */
+    @Test
+    void clusterJvmOptionsContainEveryFlagOfTheBuild() throws Exception {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("<jvm\\.flags>(.*?)</jvm\\.flags>",
+                java.util.regex.Pattern.DOTALL).matcher(Files.readString(CONF_DIR.resolveSibling("pom.xml")));
+        assertTrue(m.find(), "pom.xml has no <jvm.flags>");
+        java.util.List<String> cluster = java.util.List.of(conf.get(CoreOptions.FLINK_JVM_OPTIONS).trim().split("\\s+"));
+        for (String flag : m.group(1).trim().split("\\s+")) {
+            assertTrue(cluster.contains(flag), "env.java.opts.all lacks " + flag + " from pom.xml's jvm.flags");
+        }
+    }
+
     @Test
     void memorySettingsResolveToValidProcessSpecs() {
         assertEquals(MemorySize.parse("4096m"), conf.get(TaskManagerOptions.TOTAL_PROCESS_MEMORY));
