@@ -43,7 +43,7 @@ class DockerComposeConfigTest {
         assertEquals(0, r.exitCode(), r.stderr());
         Set<String> services = new TreeSet<>(Arrays.asList(r.stdout().trim().split("\\s+")));
         assertEquals(new TreeSet<>(List.of(
-                "kafka", "topics", "jobmanager", "taskmanager", "submit", "trainer", "generator", "redis")), services);
+                "kafka", "topics", "jobmanager", "taskmanager", "submit", "trainer", "publisher", "generator", "redis")), services);
     }
 
     @Test
@@ -59,7 +59,7 @@ class DockerComposeConfigTest {
                 "./flink-conf:/opt/mind-stream/flink-conf:ro",
                 "/opt/flink/usrlib/mind-stream-job.jar",
                 "--bootstrap-servers kafka:9092", "--delivery exactly-once",
-                "--every", "PT1H", "generate", "--rate")) {
+                "--from-kafka", "--every", "PT1H", "publish --model /models/current", "generate", "--rate")) {
             assertTrue(text.contains(expected), "docker-compose.yml lacks \"" + expected + "\"");
         }
     }
