@@ -224,7 +224,7 @@ public final class Demo {
         } finally {
             stopRequested = true;
             if (reader != null) {
-                reader.interrupt();
+                readerConsumer.wakeup();
                 reader.join(10_000);
             }
             if (job != null) {
@@ -526,6 +526,9 @@ public final class Demo {
 
     // ------------------------------------------------------------------ reading back
 
+    /** The reader thread and its consumer, stopped with {@link KafkaConsumer#wakeup()}. */
+    private volatile KafkaConsumer<byte[], byte[]> readerConsumer;
+
     private Thread startReader(String bootstrap) {
         InterestCodec codec = o.outputFormat().codec();
         Properties p = new Properties();
@@ -541,9 +544,10 @@ public final class Demo {
         }
         consumer.assign(parts);
         consumer.seekToBeginning(parts);
+        readerConsumer = consumer;
         Thread t = new Thread(() -> {
             try (consumer) {
-                while (!Thread.currentThread().isInterrupted()) {
+                while (!stopRequested) {
                     for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(20))) {
                         long arrived = System.nanoTime();
                         if (r.topic().equals(DEAD_LETTERS)) {
@@ -567,7 +571,7 @@ public final class Demo {
                         }
                     }
                 }
-            } catch (org.apache.kafka.common.errors.InterruptException e) {
+            } catch (org.apache.kafka.common.errors.WakeupException e) {
                 // stopping
             } catch (RuntimeException e) {
                 say("reading the interests topic failed: " + e);
