@@ -8,6 +8,9 @@ import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.apache.flink.connector.base.sink.AsyncSinkBase;
 import org.apache.flink.connector.base.sink.writer.BufferedRequestState;
 import org.apache.flink.connector.base.sink.writer.ElementConverter;
+import org.apache.flink.connector.base.sink.writer.strategy.AIMDScalingStrategy;
+import org.apache.flink.connector.base.sink.writer.strategy.CongestionControlRateLimitingStrategy;
+import org.apache.flink.connector.base.sink.writer.strategy.RateLimitingStrategy;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
 
 import java.util.Collection;
@@ -87,6 +90,25 @@ public class RedisSink<T> extends AsyncSinkBase<T, RedisWriteEntry> {
                 .setMaxRecordSizeInBytes(getMaxRecordSizeInBytes())
                 .setRequestTimeoutMS(getRequestTimeoutMS())
                 .setFailOnTimeout(getFailOnTimeout())
+                .setRateLimitingStrategy(rateLimiting(getMaxBatchSize(), getMaxInFlightRequests()))
+                .build();
+    }
+
+    /**
+     * Starts at the full pipeline depth (max-in-flight batches of batch-size writes). The framework's default
+     * starts at a single batch and grows by 10 writes per answer, which keeps a fast Redis idle between round
+     * trips for hundreds of batches. Failed writes still halve the depth, and each answered batch adds one batch
+     * worth of writes back.
+     */
+    static RateLimitingStrategy rateLimiting(int batchSize, int maxInFlight) {
+        int depth = (int) Math.min(Integer.MAX_VALUE, (long) batchSize * maxInFlight);
+        return CongestionControlRateLimitingStrategy.builder()
+                .setMaxInFlightRequests(maxInFlight)
+                .setInitialMaxInFlightMessages(depth)
+                .setScalingStrategy(AIMDScalingStrategy.builder(depth)
+                        .setIncreaseRate(batchSize)
+                        .setDecreaseFactor(0.5)
+                        .build())
                 .build();
     }
 

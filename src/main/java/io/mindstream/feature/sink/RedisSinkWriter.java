@@ -95,6 +95,15 @@ final class RedisSinkWriter<T> extends AsyncSinkWriter<T, RedisWriteEntry> {
             throw new FeatureStoreException("cannot connect to the feature store at " + options.describe() + ": "
                     + e.getMessage(), e);
         }
+        // Loading up front spares the first batch a NOSCRIPT round trip; later cache losses (a restart, SCRIPT
+        // FLUSH) are handled per batch.
+        try {
+            this.connection.sync().scriptLoad(WriteScript.SOURCE_BYTES);
+        } catch (RuntimeException e) {
+            close();
+            throw new FeatureStoreException("cannot load the write script into the feature store at "
+                    + options.describe() + ": " + e.getMessage(), e);
+        }
         this.connection.setAutoFlushCommands(false);
         this.commands = connection.async();
         LOG.debug("Redis sink subtask writes to {}", options);
