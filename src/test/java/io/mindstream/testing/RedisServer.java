@@ -89,6 +89,11 @@ public final class RedisServer implements AutoCloseable {
                 }
             }
         }
+        return locate(candidates);
+    }
+
+    /** The first executable candidate; none is an error that says how to install the server. */
+    static Path locate(List<Path> candidates) {
         return candidates.stream().filter(Files::isExecutable).findFirst().orElseThrow(() ->
                 new IllegalStateException("redis-server is not installed (looked in /usr/bin, /usr/local/bin and "
                         + "PATH); the Redis tests need it: " + INSTALL_HINT));
