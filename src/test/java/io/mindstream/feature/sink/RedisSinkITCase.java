@@ -296,6 +296,34 @@ class RedisSinkITCase {
     }
 
     @Test
+    void writesFailingForLongerThanTheRetryTimeoutFailTheJob() throws Exception {
+        try (RedisServer doomed = RedisServer.start()) {
+            FeatureStoreOptions options = FeatureStoreOptions.parse(doomed.url()
+                    + "?batch-size=5&max-buffered=20&command-timeout=PT0.5S&retry-timeout=PT3S");
+            StreamExecutionEnvironment env = environment(0);
+            env.fromData(updates(10, 300, "m1")).setParallelism(1)
+                    .map(new Throttle(1)).setParallelism(1)
+                    .sinkTo(RedisSink.forInterestRecords(options)).setParallelism(1);
+            JobClient job = env.executeAsync("redis-gone-test");
+            try (RedisConnector probe = RedisConnector.create(FeatureStoreOptions.parse(doomed.url()), Map.of());
+                 StatefulRedisConnection<byte[], byte[]> c = probe.connect()) {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (c.sync().dbsize() == 0 && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+            }
+            doomed.stop();
+            long stoppedAt = System.nanoTime();
+            Exception e = assertThrows(Exception.class, () -> job.getJobExecutionResult().get(90, TimeUnit.SECONDS));
+            long failedAfter = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stoppedAt);
+            String chain = ExceptionUtils.stringifyException(e);
+            assertTrue(chain.contains("no successful write to the feature store") && chain.contains("retry-timeout"),
+                    chain);
+            assertTrue(failedAfter >= 3_000, "failed after " + failedAfter + " ms, before the retry timeout");
+        }
+    }
+
+    @Test
     void lookupPrintsWhatTheSinkWroteAndExitsOneForAnAbsentUser() throws Exception {
         FeatureStoreOptions options = FeatureStoreOptions.parse(redis.url(3) + "?key-prefix=lk:");
         List<InterestRecord> records = updates(3, 4, "m-lookup");
