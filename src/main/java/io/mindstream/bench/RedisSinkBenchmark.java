@@ -20,6 +20,7 @@ import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -62,16 +63,21 @@ public final class RedisSinkBenchmark {
      * @param jobMillis        the job's net runtime as Flink reports it
      * @param recordsPerSecond steady-state writes per second (between 10 % and 90 % of the run)
      * @param megabytesPerSecond the same in encoded interest bytes
+     * @param redisCpuMicrosPerWrite Redis server CPU per write in the steady state
+     * @param jvmCpuMicrosPerWrite   CPU of this JVM (generator, Flink, sink, client) per write in the steady state
      */
     public record Result(Settings settings, FeatureStoreOptions options, long wallMillis, long jobMillis,
-                         double recordsPerSecond, double megabytesPerSecond) {
+                         double recordsPerSecond, double megabytesPerSecond, double redisCpuMicrosPerWrite,
+                         double jvmCpuMicrosPerWrite) {
         public String describe() {
             return String.format(Locale.ROOT, "redis sink: %d records (%d users, K'=%d, d=%d, parallelism %d, "
                             + "batch-size %d, max-in-flight %d): %.0f records/s steady state (%.1f MB/s of "
-                            + "interests); whole job %.1f s incl. deployment (%.0f records/s)",
+                            + "interests); CPU per write: Redis %.1f us, JVM %.1f us; whole job %.1f s incl. "
+                            + "deployment (%.0f records/s)",
                     settings.records(), settings.users(), settings.interests(), settings.dim(),
                     settings.parallelism(), options.batchSize(), options.maxInFlight(), recordsPerSecond,
-                    megabytesPerSecond, wallMillis / 1000.0, settings.records() * 1000.0 / wallMillis);
+                    megabytesPerSecond, redisCpuMicrosPerWrite, jvmCpuMicrosPerWrite, wallMillis / 1000.0,
+                    settings.records() * 1000.0 / wallMillis);
         }
     }
 
@@ -105,37 +111,68 @@ public final class RedisSinkBenchmark {
             long highAt = 0;
             long lowCalls = 0;
             long highCalls = 0;
-            while (!job.getJobStatus().get().isGloballyTerminalState()) {
+            double lowRedisCpu = 0;
+            double highRedisCpu = 0;
+            long lowJvmCpu = 0;
+            long highJvmCpu = 0;
+            // The job's result future, not its status: a local environment's cluster goes away with the job.
+            java.util.concurrent.CompletableFuture<JobExecutionResult> done = job.getJobExecutionResult();
+            while (!done.isDone()) {
                 long calls = scriptCalls(probe);
                 long now = System.nanoTime();
                 if (lowAt == 0 && calls >= low) {
                     lowAt = now;
                     lowCalls = calls;
+                    lowRedisCpu = redisCpuSeconds(probe);
+                    lowJvmCpu = jvmCpuNanos();
                 }
                 if (highAt == 0 && calls >= high) {
                     highAt = now;
                     highCalls = calls;
+                    highRedisCpu = redisCpuSeconds(probe);
+                    highJvmCpu = jvmCpuNanos();
                 }
                 Thread.sleep(20);
             }
-            JobExecutionResult result = job.getJobExecutionResult().get();
+            JobExecutionResult result = done.get();
             long total = Math.max(1, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
             verify(options, s);
             if (lowAt == 0 || highAt <= lowAt) {
                 throw new IllegalStateException("benchmark: the run was too short to sample; raise --records");
             }
-            double perSecond = (highCalls - lowCalls) * 1e9 / (highAt - lowAt);
+            long writes = highCalls - lowCalls;
+            double perSecond = writes * 1e9 / (highAt - lowAt);
             double mb = perSecond * InterestsCodec.encodedSize(s.interests(), s.dim()) / 1e6;
-            return new Result(s, options, total, result.getNetRuntime(TimeUnit.MILLISECONDS), perSecond, mb);
+            double redisMicros = (highRedisCpu - lowRedisCpu) * 1e6 / writes;
+            double jvmMicros = (highJvmCpu - lowJvmCpu) / 1e3 / writes;
+            return new Result(s, options, total, result.getNetRuntime(TimeUnit.MILLISECONDS), perSecond, mb,
+                    redisMicros, jvmMicros);
         } finally {
             cleanUp(options);
         }
     }
 
+    /** CPU seconds the Redis server process has used so far (user + system). */
+    private static double redisCpuSeconds(StatefulRedisConnection<byte[], byte[]> connection) {
+        double seconds = 0;
+        for (String line : connection.sync().info("cpu").split("\\r?\\n")) {
+            if (line.startsWith("used_cpu_user:") || line.startsWith("used_cpu_sys:")) {
+                seconds += Double.parseDouble(line.substring(line.indexOf(':') + 1).trim());
+            }
+        }
+        return seconds;
+    }
+
+    /** CPU nanoseconds this JVM (Flink runtime, generator, sink, client) has used so far. */
+    private static long jvmCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+
     /** Script calls (EVALSHA + EVAL) Redis has executed so far. */
     private static long scriptCalls(StatefulRedisConnection<byte[], byte[]> connection) {
         long calls = 0;
-        for (String line : connection.sync().info("commandstats").split("\r?\n")) {
+        for (String line : connection.sync().info("commandstats").split("\\r?\\n")) {
             if (line.startsWith("cmdstat_evalsha:") || line.startsWith("cmdstat_eval:")) {
                 int from = line.indexOf("calls=") + 6;
                 calls += Long.parseLong(line.substring(from, line.indexOf(',', from)));
