@@ -101,6 +101,9 @@ public final class ModelBundle {
     private static byte[] readFile(Path dir, String name, long limit) throws IOException {
         Path p = dir.resolve(name);
         try {
+            if (Files.isDirectory(p)) {
+                throw new BundleException("model bundle " + dir + ": " + name + " is a directory, not a file");
+            }
             long size = Files.size(p);
             if (size > limit) {
                 throw new BundleException(p + " has " + size + " bytes, more than the limit of " + limit);
@@ -166,7 +169,7 @@ public final class ModelBundle {
                     + HexFormat.of().formatHex(expected) + ", content hashes to " + HexFormat.of().formatHex(actual));
         }
         in.position(PAYLOAD_HEADER);
-        byte[] config = section(in, in.getInt(), "config.json");
+        byte[] config = section(in, in.remaining() >= 4 ? in.getInt() : -1, "config.json");
         byte[] items = section(in, in.remaining() >= 4 ? in.getInt() : -1, "items.txt");
         byte[] weights = section(in, in.remaining() >= 8 ? in.getLong() : -1, "model.safetensors");
         if (in.hasRemaining()) {
@@ -201,7 +204,8 @@ public final class ModelBundle {
     public static MindModel decode(Files3 files) {
         ModelConfig config = parseConfig(files.config());
         String[] items = parseItems(files.items());
-        Map<String, Safetensors.Tensor> tensors = Safetensors.read(files.weights(), WEIGHTS_FILE);
+        Map<String, Safetensors.Tensor> tensors = Safetensors.read(files.weights(), WEIGHTS_FILE,
+                Set.of(EMBEDDINGS_TENSOR, BILINEAR_TENSOR));
         Safetensors.Tensor e = require(tensors, EMBEDDINGS_TENSOR);
         Safetensors.Tensor s = require(tensors, BILINEAR_TENSOR);
         int d = config.dim();
@@ -320,8 +324,11 @@ public final class ModelBundle {
 
     private static String text(JsonNode root, String key) {
         JsonNode n = root.get(key);
-        if (n == null || !n.isTextual()) {
-            throw new BundleException(CONFIG_FILE + ": \"" + key + "\" must be a string");
+        if (n == null) {
+            throw new BundleException(CONFIG_FILE + ": \"" + key + "\" is missing");
+        }
+        if (!n.isTextual()) {
+            throw new BundleException(CONFIG_FILE + ": \"" + key + "\" must be a string, got " + n);
         }
         return n.asText();
     }
@@ -334,10 +341,13 @@ public final class ModelBundle {
             }
             return dflt;
         }
-        if (!n.isIntegralNumber() || !n.canConvertToInt()) {
+        // 64.0 is accepted: some JSON writers only have doubles.
+        boolean integral = n.isIntegralNumber()
+                || (n.isFloatingPointNumber() && n.doubleValue() == Math.rint(n.doubleValue()));
+        if (!integral || !n.canConvertToInt()) {
             throw new BundleException(CONFIG_FILE + ": \"" + key + "\" must be an integer, got " + n);
         }
-        return n.intValue();
+        return n.isIntegralNumber() ? n.intValue() : (int) n.doubleValue();
     }
 
     private static boolean bool(JsonNode root, String key, boolean dflt) {

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The public safetensors layout restricted to what a bundle needs: F32 tensors. An 8-byte little-endian
@@ -24,7 +25,9 @@ final class Safetensors {
     /** The header may not exceed this many bytes (the reference implementation uses 100 MB). */
     static final long MAX_HEADER_BYTES = 100L * 1024 * 1024;
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    // A header naming one tensor twice is ambiguous; refuse it instead of silently taking the last entry.
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private Safetensors() {
     }
@@ -35,6 +38,14 @@ final class Safetensors {
 
     /** Reads every tensor of {@code file}; only F32 is accepted. */
     static Map<String, Tensor> read(byte[] file, String name) {
+        return read(file, name, null);
+    }
+
+    /**
+     * Reads the tensors named in {@code wanted} (every tensor when null); other entries are skipped, so a file
+     * that carries more tensors than a bundle needs (in any dtype) still loads. Only F32 is accepted.
+     */
+    static Map<String, Tensor> read(byte[] file, String name, Set<String> wanted) {
         if (file.length < 8) {
             throw new BundleException(name + ": bad safetensors header: the file has " + file.length
                     + " bytes, fewer than the 8-byte header length");
@@ -60,7 +71,7 @@ final class Safetensors {
         Iterator<Map.Entry<String, JsonNode>> fields = header.fields();
         while (fields.hasNext()) {
             Map.Entry<String, JsonNode> f = fields.next();
-            if (f.getKey().equals("__metadata__")) {
+            if (f.getKey().equals("__metadata__") || (wanted != null && !wanted.contains(f.getKey()))) {
                 continue;
             }
             out.put(f.getKey(), tensor(file, name, f.getKey(), f.getValue(), dataStart, dataLen));
@@ -99,7 +110,8 @@ final class Safetensors {
         }
         JsonNode offsets = info.get("data_offsets");
         if (offsets == null || !offsets.isArray() || offsets.size() != 2
-                || !offsets.get(0).isIntegralNumber() || !offsets.get(1).isIntegralNumber()) {
+                || !offsets.get(0).isIntegralNumber() || !offsets.get(1).isIntegralNumber()
+                || !offsets.get(0).canConvertToLong() || !offsets.get(1).canConvertToLong()) {
             throw new BundleException(where + ": data_offsets must be [begin, end]");
         }
         long begin = offsets.get(0).asLong();
