@@ -11,7 +11,7 @@ import io.mindstream.feature.InterestRecord;
 import io.mindstream.feature.InterestsCodec;
 import io.mindstream.feature.RedisConnector;
 import io.mindstream.feature.StoredInterests;
-import io.mindstream.feature.sink.RedisSink;
+import io.mindstream.job.feature.RedisSink;
 
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.functions.MapFunction;

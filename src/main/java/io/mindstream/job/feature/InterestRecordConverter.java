@@ -1,4 +1,4 @@
-package io.mindstream.feature.sink;
+package io.mindstream.job.feature;
 
 import io.mindstream.feature.InterestRecord;
 

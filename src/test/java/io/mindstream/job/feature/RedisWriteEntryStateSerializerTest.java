@@ -1,4 +1,4 @@
-package io.mindstream.feature.sink;
+package io.mindstream.job.feature;
 
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisCommandTimeoutException;

@@ -1,4 +1,4 @@
-package io.mindstream.feature.sink;
+package io.mindstream.job.feature;
 
 import org.apache.flink.connector.base.sink.writer.AsyncSinkWriterStateSerializer;
 

@@ -1,4 +1,4 @@
-package io.mindstream.feature.sink;
+package io.mindstream.job.feature;
 
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
