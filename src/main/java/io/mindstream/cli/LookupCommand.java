@@ -8,16 +8,17 @@ import io.mindstream.feature.StoredInterests;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-import java.util.Optional;
+import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 
 /** {@code lookup}: prints the interests the feature store holds for one user, as one JSON line. */
 @Command(name = "lookup", mixinStandardHelpOptions = true,
         description = {"Print the latest interests of a user from the Redis feature store as one JSON line:",
             "{\"user_id\", \"model_version\", \"interests\": [[...]], \"event_ts\", \"updated_at\", \"update_seq\"}.",
-            "Exit code 1 when the store holds nothing for the user."})
+            "Exit code 1 when the store holds nothing for the user or cannot be read."})
 public final class LookupCommand implements Callable<Integer> {
 
     @Spec
@@ -40,26 +41,21 @@ public final class LookupCommand implements Callable<Integer> {
         try {
             options = FeatureStoreOptions.parse(featureStore);
         } catch (IllegalArgumentException e) {
-            spec.commandLine().getErr().println("lookup: " + e.getMessage());
-            return 2;
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
         if (user.isEmpty()) {
-            spec.commandLine().getErr().println("lookup: --user must not be empty");
-            return 2;
+            throw new ParameterException(spec.commandLine(), "--user must not be empty");
         }
+        StoredInterests stored;
         try (FeatureStoreReader reader = FeatureStoreReader.open(options)) {
-            Optional<StoredInterests> stored = reader.read(user);
-            if (stored.isEmpty()) {
-                spec.commandLine().getErr().println("lookup: no interests stored for user '" + user + "' (key "
-                        + options.key(user) + " at " + options.describe() + ")");
-                return 1;
-            }
-            spec.commandLine().getOut().println(stored.get().toJson());
-            spec.commandLine().getOut().flush();
-            return 0;
+            stored = reader.read(user).orElseThrow(() -> new CommandFailedException("no interests stored for user '"
+                    + user + "' (key " + options.key(user) + " at " + options.describe() + ")"));
         } catch (FeatureStoreException e) {
-            spec.commandLine().getErr().println("lookup: " + e.getMessage());
-            return 1;
+            throw new CommandFailedException(e.getMessage(), e);
         }
+        PrintWriter out = spec.commandLine().getOut();
+        out.println(stored.toJson());
+        out.flush();
+        return 0;
     }
 }

@@ -3,6 +3,7 @@ package io.mindstream.job.feature;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.mindstream.cli.LookupCommand;
+import io.mindstream.cli.MindStreamCli;
 import io.mindstream.feature.FeatureStoreOptions;
 import io.mindstream.feature.FeatureStoreReader;
 import io.mindstream.feature.InterestRecord;
@@ -332,8 +333,8 @@ class RedisSinkITCase {
 
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int code = new CommandLine(new LookupCommand()).setOut(new PrintWriter(out)).setErr(new PrintWriter(err))
-                .execute("--feature-store", redis.url(3) + "?key-prefix=lk:", "--user", "user-1");
+        int code = MindStreamCli.configure(new CommandLine(new LookupCommand())).setOut(new PrintWriter(out))
+                .setErr(new PrintWriter(err)).execute("--feature-store", redis.url(3) + "?key-prefix=lk:", "--user", "user-1");
         assertEquals(0, code, err.toString());
         String[] lines = out.toString().split("\n");
         assertEquals(1, lines.length, out.toString());
@@ -354,11 +355,20 @@ class RedisSinkITCase {
         }
 
         StringWriter err2 = new StringWriter();
-        int absent = new CommandLine(new LookupCommand()).setOut(new PrintWriter(new StringWriter()))
+        int absent = MindStreamCli.configure(new CommandLine(new LookupCommand()))
+                .setOut(new PrintWriter(new StringWriter()))
                 .setErr(new PrintWriter(err2))
                 .execute("--feature-store", redis.url(3) + "?key-prefix=lk:", "--user", "nobody");
         assertEquals(1, absent);
-        assertTrue(err2.toString().contains("no interests stored for user 'nobody'"), err2.toString());
+        assertTrue(err2.toString().startsWith("lookup: no interests stored for user 'nobody' (key lk:nobody at "),
+                err2.toString());
+
+        StringWriter err3 = new StringWriter();
+        int badUrl = MindStreamCli.configure(new CommandLine(new LookupCommand()))
+                .setOut(new PrintWriter(new StringWriter())).setErr(new PrintWriter(err3))
+                .execute("--feature-store", redis.url() + "?ttl=soon", "--user", "u");
+        assertEquals(2, badUrl);
+        assertTrue(err3.toString().contains("'ttl'"), err3.toString());
     }
 
     /** Slows the stream down so the test can restart Redis while it runs. */
