@@ -80,7 +80,8 @@ public class RedisSink<T> extends AsyncSinkBase<T, RedisWriteEntry> {
         return new RedisSinkWriter<>(getElementConverter(), context, options, writerConfiguration(), recoveredState);
     }
 
-    private org.apache.flink.connector.base.sink.writer.config.AsyncSinkWriterConfiguration writerConfiguration() {
+    /** What each writer is built with; package-visible for tests. */
+    org.apache.flink.connector.base.sink.writer.config.AsyncSinkWriterConfiguration writerConfiguration() {
         return org.apache.flink.connector.base.sink.writer.config.AsyncSinkWriterConfiguration.builder()
                 .setMaxBatchSize(getMaxBatchSize())
                 .setMaxBatchSizeInBytes(getMaxBatchSizeInBytes())
