@@ -1,5 +1,6 @@
 package io.mindstream.job.feature;
 
+import io.mindstream.event.InterestUpdate;
 import io.mindstream.feature.FeatureStoreOptions;
 import io.mindstream.feature.InterestRecord;
 
@@ -50,6 +51,11 @@ public class RedisSink<T> extends AsyncSinkBase<T, RedisWriteEntry> {
                 requestTimeoutMillis(options),
                 false);
         this.options = options;
+    }
+
+    /** The job's sink: each {@link InterestUpdate} becomes the write of its user's latest interests. */
+    public static RedisSink<InterestUpdate> forInterestUpdates(FeatureStoreOptions options) {
+        return new RedisSink<>(options, new InterestUpdateConverter());
     }
 
     /** A sink of {@link InterestRecord}s. */

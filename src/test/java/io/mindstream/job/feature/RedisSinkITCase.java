@@ -3,6 +3,7 @@ package io.mindstream.job.feature;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.mindstream.cli.LookupCommand;
+import io.mindstream.event.InterestUpdate;
 import io.mindstream.cli.MindStreamCli;
 import io.mindstream.feature.FeatureStoreOptions;
 import io.mindstream.feature.FeatureStoreReader;
@@ -14,7 +15,9 @@ import io.mindstream.testing.RedisServer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.api.common.JobID;
@@ -283,6 +286,31 @@ class RedisSinkITCase {
         assertTrue(metric(job.getJobID(), "featureStore.writesRetried") > 0, "no write was retried");
         assertTrue(metric(job.getJobID(), "featureStore.scriptLoads") > 0, "the script was not reloaded");
         assertTrue(outcomes(job.getJobID()) >= records.size());
+    }
+
+    @Test
+    void theJobsInterestUpdatesAreStoredWithoutGenericTypes() throws Exception {
+        FeatureStoreOptions options = FeatureStoreOptions.parse(redis.url(4));
+        List<InterestUpdate> updates = new ArrayList<>();
+        for (InterestRecord r : updates(10, 3, "m-job")) {
+            updates.add(new InterestUpdate(r.userId(), r.modelVersion(), r.count(), r.dim(), r.vectors(),
+                    InterestUpdate.Cause.EVENT, "e-" + r.updateSeq(), r.eventTs(), 5, 0, r.updateSeq(), r.updatedAt()));
+        }
+        Configuration conf = new Configuration();
+        conf.set(PipelineOptions.GENERIC_TYPES, false);
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 1);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        env.setParallelism(PARALLELISM);
+        env.fromData(updates, TypeInformation.of(InterestUpdate.class)).rebalance()
+                .sinkTo(RedisSink.forInterestUpdates(options)).name("feature store");
+        env.execute("redis-sink-interest-updates");
+        Map<String, InterestRecord> expected = new LinkedHashMap<>();
+        for (InterestUpdate u : updates) {
+            expected.merge(u.userId(), InterestUpdateConverter.record(u),
+                    (a, b) -> a.updateSeq() >= b.updateSeq() ? a : b);
+        }
+        assertStored(expected, options);
     }
 
     @Test
