@@ -26,6 +26,7 @@ import java.util.concurrent.Callable;
             TrainCommand.class,
             DemoCommand.class,
             GenerateCommand.class,
+            LookupCommand.class,
             CommandLine.HelpCommand.class,
         },
         exitCodeListHeading = "%nExit codes:%n",
