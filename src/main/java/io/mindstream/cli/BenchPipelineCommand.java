@@ -63,6 +63,12 @@ public final class BenchPipelineCommand implements Callable<Integer> {
                 + "kafka-exactly-once, kafka-latency-2000, kafka-latency-2000-exactly-once (default: all, in this order).")
     List<String> cases = PipelineBenchmark.CASES;
 
+    @Option(names = "--managed-memory", defaultValue = "1372m",
+            description = {"Managed memory of the embedded TaskManager, RocksDB's block cache and write buffers "
+                + "(default: ${DEFAULT-VALUE}, what a deployed TaskManager of flink-conf/config.yaml gets: 0.4 of "
+                + "the Flink memory of a 4096m process)."})
+    String managedMemory;
+
     @Option(names = "--seed", defaultValue = "7", description = "Seed of the generated model and windows (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -75,7 +81,7 @@ public final class BenchPipelineCommand implements Callable<Integer> {
         try {
             options = new PipelineBenchmark.Options(users, items, windowLength, maxSequenceLength, dim, interests,
                     parallelism == 0 ? Runtime.getRuntime().availableProcessors() : parallelism, warmup, measure,
-                    latencyRate, cases, seed);
+                    latencyRate, cases, seed, managedMemory);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
