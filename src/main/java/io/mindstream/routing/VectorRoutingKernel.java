@@ -3,6 +3,7 @@ package io.mindstream.routing;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -27,6 +28,13 @@ final class VectorRoutingKernel implements RoutingKernel {
 
     static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     private static final int LANES = SPECIES.length();
+    /** A quarter of the lanes; the preferred float species has at least 4 lanes on every Vector API platform. */
+    private static final int GROUP = LANES / 4;
+    private static final VectorMask<Float> UPPER_HALF = mask(LANES / 2);
+    private static final VectorMask<Float> ODD_QUARTERS = mask(GROUP);
+    private static final VectorShuffle<Float> SWAP_HALVES = SPECIES.shuffleFromOp(l -> l ^ (LANES / 2));
+    private static final VectorShuffle<Float> SWAP_QUARTERS = SPECIES.shuffleFromOp(l -> l ^ GROUP);
+    private static final VectorShuffle<Float>[] SWAP_WITHIN_GROUP = swapsWithinGroup();
 
     static final VectorRoutingKernel INSTANCE = new VectorRoutingKernel();
 
@@ -38,36 +46,51 @@ final class VectorRoutingKernel implements RoutingKernel {
         return "vector";
     }
 
+    /** The lanes whose index has the given bit set. */
+    private static VectorMask<Float> mask(int bit) {
+        boolean[] set = new boolean[LANES];
+        for (int l = 0; l < LANES; l++) {
+            set[l] = (l & bit) != 0;
+        }
+        return VectorMask.fromArray(SPECIES, set, 0);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] swapsWithinGroup() {
+        int steps = Integer.numberOfTrailingZeros(GROUP);
+        VectorShuffle<Float>[] swaps = new VectorShuffle[steps];
+        for (int s = 0; s < steps; s++) {
+            int bit = GROUP >> (s + 1);
+            swaps[s] = SPECIES.shuffleFromOp(l -> l ^ bit);
+        }
+        return swaps;
+    }
+
     private static int padded(int n) {
         return (n + LANES - 1) / LANES * LANES;
     }
 
-    /** Padded logits (k x p), padded weights (k x p) and U^T (d x p), p = n rounded up to whole vectors. */
+    /** Padded logits (k x p) and padded weights (k x p), p = n rounded up to whole vectors. */
     @Override
     public int scratchSize(int n, int k, int dim) {
-        int p = padded(n);
-        return (2 * k + dim) * p;
+        return 2 * k * padded(n);
     }
 
     @Override
     public void route(float[] table, int[] rows, int n, int k, int dim, int iterations, RoutingSoftmax softmax,
                       float[] logits, float[] scratch, float[] out) {
         final int p = padded(n);
-        if (scratch.length < (2 * k + dim) * p) {
-            throw new IllegalArgumentException("scratch has " + scratch.length + " floats, "
-                    + (2 * k + dim) * p + " needed");
+        if (scratch.length < 2 * k * p) {
+            throw new IllegalArgumentException("scratch has " + scratch.length + " floats, " + 2 * k * p
+                    + " needed");
         }
         final int bOff = 0;
         final int wOff = k * p;
-        final int utOff = 2 * k * p;
         for (int j = 0; j < k; j++) {
             System.arraycopy(logits, j * n, scratch, bOff + j * p, n);
             for (int i = n; i < p; i++) {
                 scratch[bOff + j * p + i] = 0f;
             }
-        }
-        if (iterations > 1) {
-            transpose(table, rows, n, p, dim, scratch, utOff);
         }
         for (int r = 0; r < iterations; r++) {
             if (softmax == RoutingSoftmax.INTERESTS) {
@@ -83,39 +106,15 @@ final class VectorRoutingKernel implements RoutingKernel {
                 aggregate1(table, rows, n, dim, scratch, wOff + j * p, out, j * dim);
             }
             if (r + 1 < iterations) {
-                for (int i = 0; i < p; i += LANES) {
-                    j = 0;
-                    for (; j + 4 <= k; j += 4) {
-                        agreement4(scratch, utOff + i, p, dim, out, j * dim, bOff + j * p + i);
-                    }
-                    for (; j < k; j++) {
-                        agreement1(scratch, utOff + i, p, dim, out, j * dim, bOff + j * p + i);
-                    }
-                }
-            }
-        }
-    }
-
-    /** U^T[c][i] = table[rows[i] * dim + c]; the padding columns i in [n, p) are zero. */
-    private static void transpose(float[] table, int[] rows, int n, int p, int dim, float[] s, int utOff) {
-        for (int i = 0; i < n; i++) {
-            int u = rows[i] * dim;
-            for (int c = 0, o = utOff + i; c < dim; c++, o += p) {
-                s[o] = table[u + c];
-            }
-        }
-        if (p > n) {
-            for (int c = 0; c < dim; c++) {
-                int o = utOff + c * p;
-                for (int i = n; i < p; i++) {
-                    s[o + i] = 0f;
+                for (j = 0; j < k; j += 4) {
+                    agreement4(table, rows, n, dim, out, j, Math.min(4, k - j), scratch, bOff, p);
                 }
             }
         }
     }
 
     /** w[., i] = softmax over j of b[., i], lane-wise over i; padding lanes hold finite junk nobody reads. */
-    private static void softmaxOverInterests(float[] s, int bOff, int wOff, int k, int p) {
+    static void softmaxOverInterests(float[] s, int bOff, int wOff, int k, int p) {
         for (int i = 0; i < p; i += LANES) {
             FloatVector max = FloatVector.fromArray(SPECIES, s, bOff + i);
             for (int j = 1; j < k; j++) {
@@ -170,7 +169,7 @@ final class VectorRoutingKernel implements RoutingKernel {
     }
 
     /** v_j = squash(sum_i w_ji u_i) for four interests j = j0..j0+3, loading each chunk of u_i once. */
-    private static void aggregate4(float[] table, int[] rows, int n, int dim, float[] s, int w0, int p,
+    static void aggregate4(float[] table, int[] rows, int n, int dim, float[] s, int w0, int p,
                                    float[] out, int o0) {
         final int w1 = w0 + p;
         final int w2 = w1 + p;
@@ -274,33 +273,71 @@ final class VectorRoutingKernel implements RoutingKernel {
         }
     }
 
-    /** b_j[i..i+LANES) += u_i . v_j for four interests, behaviours in lanes, from U^T. */
-    private static void agreement4(float[] s, int ut, int p, int dim, float[] out, int o0, int b0) {
-        final int o1 = o0 + dim;
-        final int o2 = o1 + dim;
-        final int o3 = o2 + dim;
-        FloatVector a0 = FloatVector.zero(SPECIES);
-        FloatVector a1 = FloatVector.zero(SPECIES);
-        FloatVector a2 = FloatVector.zero(SPECIES);
-        FloatVector a3 = FloatVector.zero(SPECIES);
-        for (int c = 0; c < dim; c++) {
-            FloatVector u = FloatVector.fromArray(SPECIES, s, ut + c * p);
-            a0 = u.fma(FloatVector.broadcast(SPECIES, out[o0 + c]), a0);
-            a1 = u.fma(FloatVector.broadcast(SPECIES, out[o1 + c]), a1);
-            a2 = u.fma(FloatVector.broadcast(SPECIES, out[o2 + c]), a2);
-            a3 = u.fma(FloatVector.broadcast(SPECIES, out[o3 + c]), a3);
+    /**
+     * b[j][i] += u_i . v_j for i in [0, n) and the {@code count} (1 to 4) interests from j0: four dot products
+     * per pass over u_i, folded into one vector by {@link #sum4} instead of four ordered lane sums. With fewer
+     * than four interests the last one is computed again and its copies dropped.
+     */
+    static void agreement4(float[] table, int[] rows, int n, int dim, float[] out, int j0, int count, float[] s,
+                           int bOff, int p) {
+        final int o0 = j0 * dim;
+        final int o1 = (j0 + Math.min(1, count - 1)) * dim;
+        final int o2 = (j0 + Math.min(2, count - 1)) * dim;
+        final int o3 = (j0 + Math.min(3, count - 1)) * dim;
+        final int b0 = bOff + j0 * p;
+        final int bound = SPECIES.loopBound(dim);
+        for (int i = 0; i < n; i++) {
+            final int u = rows[i] * dim;
+            FloatVector a0 = FloatVector.zero(SPECIES);
+            FloatVector a1 = FloatVector.zero(SPECIES);
+            FloatVector a2 = FloatVector.zero(SPECIES);
+            FloatVector a3 = FloatVector.zero(SPECIES);
+            int c = 0;
+            for (; c < bound; c += LANES) {
+                FloatVector x = FloatVector.fromArray(SPECIES, table, u + c);
+                a0 = x.fma(FloatVector.fromArray(SPECIES, out, o0 + c), a0);
+                a1 = x.fma(FloatVector.fromArray(SPECIES, out, o1 + c), a1);
+                a2 = x.fma(FloatVector.fromArray(SPECIES, out, o2 + c), a2);
+                a3 = x.fma(FloatVector.fromArray(SPECIES, out, o3 + c), a3);
+            }
+            float t0 = 0f;
+            float t1 = 0f;
+            float t2 = 0f;
+            float t3 = 0f;
+            for (; c < dim; c++) {
+                float x = table[u + c];
+                t0 += x * out[o0 + c];
+                t1 += x * out[o1 + c];
+                t2 += x * out[o2 + c];
+                t3 += x * out[o3 + c];
+            }
+            FloatVector sums = sum4(a0, a1, a2, a3);
+            s[b0 + i] += sums.lane(0) + t0;
+            if (count > 1) {
+                s[b0 + p + i] += sums.lane(2 * GROUP) + t1;
+            }
+            if (count > 2) {
+                s[b0 + 2 * p + i] += sums.lane(GROUP) + t2;
+            }
+            if (count > 3) {
+                s[b0 + 3 * p + i] += sums.lane(3 * GROUP) + t3;
+            }
         }
-        FloatVector.fromArray(SPECIES, s, b0).add(a0).intoArray(s, b0);
-        FloatVector.fromArray(SPECIES, s, b0 + p).add(a1).intoArray(s, b0 + p);
-        FloatVector.fromArray(SPECIES, s, b0 + 2 * p).add(a2).intoArray(s, b0 + 2 * p);
-        FloatVector.fromArray(SPECIES, s, b0 + 3 * p).add(a3).intoArray(s, b0 + 3 * p);
     }
 
-    private static void agreement1(float[] s, int ut, int p, int dim, float[] out, int o, int b) {
-        FloatVector a = FloatVector.zero(SPECIES);
-        for (int c = 0; c < dim; c++) {
-            a = FloatVector.fromArray(SPECIES, s, ut + c * p).fma(FloatVector.broadcast(SPECIES, out[o + c]), a);
+    /**
+     * The lane sums of four vectors at once: a transposing butterfly of blends, permutes and adds. Lane 0 holds
+     * sum(a0), lane GROUP sum(a2), lane 2 GROUP sum(a1), lane 3 GROUP sum(a3), GROUP = LANES / 4.
+     */
+    static FloatVector sum4(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3) {
+        // halves: lower half of t01 holds a0's pairwise sums, the upper half a1's
+        FloatVector t01 = a0.blend(a1, UPPER_HALF).add(a1.blend(a0, UPPER_HALF).rearrange(SWAP_HALVES));
+        FloatVector t23 = a2.blend(a3, UPPER_HALF).add(a3.blend(a2, UPPER_HALF).rearrange(SWAP_HALVES));
+        // quarters: groups of GROUP lanes hold partial sums of a0, a2, a1, a3
+        FloatVector t = t01.blend(t23, ODD_QUARTERS).add(t23.blend(t01, ODD_QUARTERS).rearrange(SWAP_QUARTERS));
+        for (VectorShuffle<Float> swap : SWAP_WITHIN_GROUP) {
+            t = t.add(t.rearrange(swap));
         }
-        FloatVector.fromArray(SPECIES, s, b).add(a).intoArray(s, b);
+        return t;
     }
 }
