@@ -26,7 +26,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class VectorRoutingKernel implements RoutingKernel {
 
-    static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Float> SPECIES = Integer.getInteger("xbits", 0) == 256 ? FloatVector.SPECIES_256 : Integer.getInteger("xbits", 0) == 128 ? FloatVector.SPECIES_128 : FloatVector.SPECIES_PREFERRED;
     private static final int LANES = SPECIES.length();
     /** A quarter of the lanes; the preferred float species has at least 4 lanes on every Vector API platform. */
     private static final int GROUP = LANES / 4;
@@ -70,22 +70,23 @@ final class VectorRoutingKernel implements RoutingKernel {
         return (n + LANES - 1) / LANES * LANES;
     }
 
-    /** Padded logits (k x p) and padded weights (k x p), p = n rounded up to whole vectors. */
+    /** Padded logits (k x p), padded weights (k x p), p = n rounded up to whole vectors, and one vector. */
     @Override
     public int scratchSize(int n, int k, int dim) {
-        return 2 * k * padded(n);
+        return 2 * k * padded(n) + LANES;
     }
 
     @Override
     public void route(float[] table, int[] rows, int n, int k, int dim, int iterations, RoutingSoftmax softmax,
                       float[] logits, float[] scratch, float[] out) {
         final int p = padded(n);
-        if (scratch.length < 2 * k * p) {
-            throw new IllegalArgumentException("scratch has " + scratch.length + " floats, " + 2 * k * p
+        if (scratch.length < 2 * k * p + LANES) {
+            throw new IllegalArgumentException("scratch has " + scratch.length + " floats, " + (2 * k * p + LANES)
                     + " needed");
         }
         final int bOff = 0;
         final int wOff = k * p;
+        final int sumOff = 2 * k * p;
         for (int j = 0; j < k; j++) {
             System.arraycopy(logits, j * n, scratch, bOff + j * p, n);
             for (int i = n; i < p; i++) {
@@ -107,7 +108,7 @@ final class VectorRoutingKernel implements RoutingKernel {
             }
             if (r + 1 < iterations) {
                 for (j = 0; j < k; j += 4) {
-                    agreement4(table, rows, n, dim, out, j, Math.min(4, k - j), scratch, bOff, p);
+                    agreement4(table, rows, n, dim, out, j, Math.min(4, k - j), scratch, bOff, p, sumOff);
                 }
             }
         }
@@ -183,6 +184,46 @@ final class VectorRoutingKernel implements RoutingKernel {
         FloatVector sq2 = FloatVector.zero(SPECIES);
         FloatVector sq3 = FloatVector.zero(SPECIES);
         int c = 0;
+        // two chunks of d per pass: eight independent FMA chains hide the FMA latency that four would expose
+        for (; c + LANES < bound; c += 2 * LANES) {
+            FloatVector a0 = FloatVector.zero(SPECIES);
+            FloatVector a1 = FloatVector.zero(SPECIES);
+            FloatVector a2 = FloatVector.zero(SPECIES);
+            FloatVector a3 = FloatVector.zero(SPECIES);
+            FloatVector e0 = FloatVector.zero(SPECIES);
+            FloatVector e1 = FloatVector.zero(SPECIES);
+            FloatVector e2 = FloatVector.zero(SPECIES);
+            FloatVector e3 = FloatVector.zero(SPECIES);
+            for (int i = 0; i < n; i++) {
+                int row = rows[i] * dim + c;
+                FloatVector u = FloatVector.fromArray(SPECIES, table, row);
+                FloatVector x = FloatVector.fromArray(SPECIES, table, row + LANES);
+                FloatVector w = FloatVector.broadcast(SPECIES, s[w0 + i]);
+                a0 = u.fma(w, a0);
+                e0 = x.fma(w, e0);
+                w = FloatVector.broadcast(SPECIES, s[w1 + i]);
+                a1 = u.fma(w, a1);
+                e1 = x.fma(w, e1);
+                w = FloatVector.broadcast(SPECIES, s[w2 + i]);
+                a2 = u.fma(w, a2);
+                e2 = x.fma(w, e2);
+                w = FloatVector.broadcast(SPECIES, s[w3 + i]);
+                a3 = u.fma(w, a3);
+                e3 = x.fma(w, e3);
+            }
+            a0.intoArray(out, o0 + c);
+            a1.intoArray(out, o1 + c);
+            a2.intoArray(out, o2 + c);
+            a3.intoArray(out, o3 + c);
+            e0.intoArray(out, o0 + c + LANES);
+            e1.intoArray(out, o1 + c + LANES);
+            e2.intoArray(out, o2 + c + LANES);
+            e3.intoArray(out, o3 + c + LANES);
+            sq0 = e0.fma(e0, a0.fma(a0, sq0));
+            sq1 = e1.fma(e1, a1.fma(a1, sq1));
+            sq2 = e2.fma(e2, a2.fma(a2, sq2));
+            sq3 = e3.fma(e3, a3.fma(a3, sq3));
+        }
         for (; c < bound; c += LANES) {
             FloatVector a0 = FloatVector.zero(SPECIES);
             FloatVector a1 = FloatVector.zero(SPECIES);
@@ -279,7 +320,7 @@ final class VectorRoutingKernel implements RoutingKernel {
      * than four interests the last one is computed again and its copies dropped.
      */
     static void agreement4(float[] table, int[] rows, int n, int dim, float[] out, int j0, int count, float[] s,
-                           int bOff, int p) {
+                           int bOff, int p, int sumOff) {
         final int o0 = j0 * dim;
         final int o1 = (j0 + Math.min(1, count - 1)) * dim;
         final int o2 = (j0 + Math.min(2, count - 1)) * dim;
@@ -311,16 +352,17 @@ final class VectorRoutingKernel implements RoutingKernel {
                 t2 += x * out[o2 + c];
                 t3 += x * out[o3 + c];
             }
-            FloatVector sums = sum4(a0, a1, a2, a3);
-            s[b0 + i] += sums.lane(0) + t0;
+            // through memory: four scalar loads forwarded from one store beat four lane extractions
+            sum4(a0, a1, a2, a3).intoArray(s, sumOff);
+            s[b0 + i] += s[sumOff] + t0;
             if (count > 1) {
-                s[b0 + p + i] += sums.lane(2 * GROUP) + t1;
+                s[b0 + p + i] += s[sumOff + 2 * GROUP] + t1;
             }
             if (count > 2) {
-                s[b0 + 2 * p + i] += sums.lane(GROUP) + t2;
+                s[b0 + 2 * p + i] += s[sumOff + GROUP] + t2;
             }
             if (count > 3) {
-                s[b0 + 3 * p + i] += sums.lane(3 * GROUP) + t3;
+                s[b0 + 3 * p + i] += s[sumOff + 3 * GROUP] + t3;
             }
         }
     }
