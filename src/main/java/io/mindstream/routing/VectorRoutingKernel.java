@@ -184,7 +184,74 @@ final class VectorRoutingKernel implements RoutingKernel {
         FloatVector sq2 = FloatVector.zero(SPECIES);
         FloatVector sq3 = FloatVector.zero(SPECIES);
         int c = 0;
-        // two chunks of d per pass: eight independent FMA chains hide the FMA latency that four would expose
+        // four chunks of d per pass over the rows: sixteen accumulators, each row chunk loaded once and every
+        // weight broadcast once for four chunks; fewer loads and index computations per FMA
+        for (; c + 3 * LANES < bound; c += 4 * LANES) {
+            FloatVector a0 = FloatVector.zero(SPECIES);
+            FloatVector a1 = FloatVector.zero(SPECIES);
+            FloatVector a2 = FloatVector.zero(SPECIES);
+            FloatVector a3 = FloatVector.zero(SPECIES);
+            FloatVector e0 = FloatVector.zero(SPECIES);
+            FloatVector e1 = FloatVector.zero(SPECIES);
+            FloatVector e2 = FloatVector.zero(SPECIES);
+            FloatVector e3 = FloatVector.zero(SPECIES);
+            FloatVector f0 = FloatVector.zero(SPECIES);
+            FloatVector f1 = FloatVector.zero(SPECIES);
+            FloatVector f2 = FloatVector.zero(SPECIES);
+            FloatVector f3 = FloatVector.zero(SPECIES);
+            FloatVector g0 = FloatVector.zero(SPECIES);
+            FloatVector g1 = FloatVector.zero(SPECIES);
+            FloatVector g2 = FloatVector.zero(SPECIES);
+            FloatVector g3 = FloatVector.zero(SPECIES);
+            for (int i = 0; i < n; i++) {
+                int row = rows[i] * dim + c;
+                FloatVector u = FloatVector.fromArray(SPECIES, table, row);
+                FloatVector x = FloatVector.fromArray(SPECIES, table, row + LANES);
+                FloatVector y = FloatVector.fromArray(SPECIES, table, row + 2 * LANES);
+                FloatVector z = FloatVector.fromArray(SPECIES, table, row + 3 * LANES);
+                FloatVector w = FloatVector.broadcast(SPECIES, s[w0 + i]);
+                a0 = u.fma(w, a0);
+                e0 = x.fma(w, e0);
+                f0 = y.fma(w, f0);
+                g0 = z.fma(w, g0);
+                w = FloatVector.broadcast(SPECIES, s[w1 + i]);
+                a1 = u.fma(w, a1);
+                e1 = x.fma(w, e1);
+                f1 = y.fma(w, f1);
+                g1 = z.fma(w, g1);
+                w = FloatVector.broadcast(SPECIES, s[w2 + i]);
+                a2 = u.fma(w, a2);
+                e2 = x.fma(w, e2);
+                f2 = y.fma(w, f2);
+                g2 = z.fma(w, g2);
+                w = FloatVector.broadcast(SPECIES, s[w3 + i]);
+                a3 = u.fma(w, a3);
+                e3 = x.fma(w, e3);
+                f3 = y.fma(w, f3);
+                g3 = z.fma(w, g3);
+            }
+            a0.intoArray(out, o0 + c);
+            a1.intoArray(out, o1 + c);
+            a2.intoArray(out, o2 + c);
+            a3.intoArray(out, o3 + c);
+            e0.intoArray(out, o0 + c + LANES);
+            e1.intoArray(out, o1 + c + LANES);
+            e2.intoArray(out, o2 + c + LANES);
+            e3.intoArray(out, o3 + c + LANES);
+            f0.intoArray(out, o0 + c + 2 * LANES);
+            f1.intoArray(out, o1 + c + 2 * LANES);
+            f2.intoArray(out, o2 + c + 2 * LANES);
+            f3.intoArray(out, o3 + c + 2 * LANES);
+            g0.intoArray(out, o0 + c + 3 * LANES);
+            g1.intoArray(out, o1 + c + 3 * LANES);
+            g2.intoArray(out, o2 + c + 3 * LANES);
+            g3.intoArray(out, o3 + c + 3 * LANES);
+            sq0 = g0.fma(g0, f0.fma(f0, e0.fma(e0, a0.fma(a0, sq0))));
+            sq1 = g1.fma(g1, f1.fma(f1, e1.fma(e1, a1.fma(a1, sq1))));
+            sq2 = g2.fma(g2, f2.fma(f2, e2.fma(e2, a2.fma(a2, sq2))));
+            sq3 = g3.fma(g3, f3.fma(f3, e3.fma(e3, a3.fma(a3, sq3))));
+        }
+        // two chunks: eight independent FMA chains still hide the FMA latency that four would expose
         for (; c + LANES < bound; c += 2 * LANES) {
             FloatVector a0 = FloatVector.zero(SPECIES);
             FloatVector a1 = FloatVector.zero(SPECIES);
