@@ -18,6 +18,11 @@ final class BenchModels {
      * trained model (rows of norm about 1), routing with fixed K (dynamic interests off), R iterations.
      */
     static MindModel model(long seed, int items, int dim, int maxInterests, int iterations, int maxLength) {
+        return model(seed, items, dim, maxInterests, iterations, maxLength, RoutingSoftmax.INTERESTS);
+    }
+
+    static MindModel model(long seed, int items, int dim, int maxInterests, int iterations, int maxLength,
+                           RoutingSoftmax softmax) {
         SplittableRandom random = new SplittableRandom(seed);
         String[] ids = new String[items];
         for (int i = 0; i < items; i++) {
@@ -32,8 +37,7 @@ final class BenchModels {
         for (int i = 0; i < s.length; i++) {
             s[i] = (float) random.nextDouble(-scale, scale);
         }
-        RoutingConfig routing = new RoutingConfig(dim, maxInterests, iterations, maxLength, false,
-                RoutingSoftmax.INTERESTS, 1.0f);
+        RoutingConfig routing = new RoutingConfig(dim, maxInterests, iterations, maxLength, false, softmax, 1.0f);
         return new MindModel(new ModelConfig("bench-" + seed, routing), ids, e, s);
     }
 

@@ -26,7 +26,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class VectorRoutingKernel implements RoutingKernel {
 
-    static final VectorSpecies<Float> SPECIES = Integer.getInteger("xbits", 0) == 256 ? FloatVector.SPECIES_256 : Integer.getInteger("xbits", 0) == 128 ? FloatVector.SPECIES_128 : FloatVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     private static final int LANES = SPECIES.length();
     /** A quarter of the lanes; the preferred float species has at least 4 lanes on every Vector API platform. */
     private static final int GROUP = LANES / 4;
