@@ -10,6 +10,7 @@ import io.mindstream.routing.RoutingSoftmax;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.nativeblas.NativeOpsHolder;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -35,20 +36,20 @@ import java.util.concurrent.TimeUnit;
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
-@Warmup(iterations = 3, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xbatch"})
+@Warmup(iterations = 5, time = 1)
 @Measurement(iterations = 3, time = 1)
 public class RoutingBenchmark {
 
-    /** The shapes of the issue, as "L,d,K". */
-    public static final String[] SHAPES = {"20,32,4", "50,64,4", "100,128,8"};
+    /** The shapes of the issue, as "LxdxK". */
+    public static final String[] SHAPES = {"20x32x4", "50x64x4", "100x128x8"};
     public static final String[] IMPLEMENTATIONS = {"vector", "scalar", "nd4j"};
     public static final int ITERATIONS = 3;
 
     private static final int USERS = 64;
     private static final int ITEMS = 10_000;
 
-    @Param({"20,32,4", "50,64,4", "100,128,8"})
+    @Param({"20x32x4", "50x64x4", "100x128x8"})
     public String shape;
 
     @Param({"vector", "scalar", "nd4j"})
@@ -76,7 +77,7 @@ public class RoutingBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        String[] parts = shape.split(",");
+        String[] parts = shape.split("x");
         length = Integer.parseInt(parts[0]);
         dim = Integer.parseInt(parts[1]);
         interests = Integer.parseInt(parts[2]);
@@ -103,6 +104,12 @@ public class RoutingBenchmark {
                 out = new float[interests * dim];
                 break;
             case "nd4j":
+                // one thread, as the other implementations and as one stream subtask per core: ND4J's default
+                // thread pool spins against everything else on a small machine and measures contention instead
+                Nd4j.getEnvironment().setMaxThreads(1);
+                Nd4j.getEnvironment().setMaxMasterThreads(1);
+                Nd4j.factory().blas().setMaxThreads(1);
+                NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(1);
                 nd4j = new Nd4jRouting(model);
                 nd4jTable = Nd4j.create(model.mappedTable(), new long[] {ITEMS, dim}, DataType.FLOAT);
                 break;

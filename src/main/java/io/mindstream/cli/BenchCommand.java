@@ -58,7 +58,7 @@ public final class BenchCommand implements Callable<Integer> {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--warmup", paramLabel = "N", defaultValue = "3",
+        @Option(names = "--warmup", paramLabel = "N", defaultValue = "5",
                 description = "Warm-up iterations per case (default: ${DEFAULT-VALUE}).")
         int warmup;
 
@@ -78,8 +78,8 @@ public final class BenchCommand implements Callable<Integer> {
                 description = "Only these implementations: vector, scalar, nd4j (default: all).")
         List<String> implementations;
 
-        @Option(names = "--shape", paramLabel = "L,d,K", split = ";",
-                description = "Only these shapes, e.g. '50,64,4' (default: all three).")
+        @Option(names = "--shape", paramLabel = "LxdxK", split = ",",
+                description = "Only these shapes, e.g. 50x64x4 (default: 20x32x4, 50x64x4, 100x128x8).")
         List<String> shapes;
 
         @Option(names = "--kernel",
@@ -129,13 +129,13 @@ public final class BenchCommand implements Callable<Integer> {
             }
             if (shapes != null) {
                 for (String shape : shapes) {
-                    String[] p = shape.split(",");
+                    String[] p = shape.split("x", -1);
                     boolean ok = p.length == 3;
                     for (int i = 0; ok && i < 3; i++) {
                         ok = p[i].matches("[1-9][0-9]{0,3}");
                     }
                     if (!ok) {
-                        throw new ParameterException(cl, "--shape must be L,d,K with positive integers, got '"
+                        throw new ParameterException(cl, "--shape must be LxdxK with positive integers, got '"
                                 + shape + "'");
                     }
                 }
@@ -152,7 +152,9 @@ public final class BenchCommand implements Callable<Integer> {
                     .measurementIterations(measurement)
                     .warmupTime(TimeValue.nanoseconds(time.toNanos()))
                     .measurementTime(TimeValue.nanoseconds(time.toNanos()))
-                    .jvmArgsAppend("--add-modules", "jdk.incubator.vector")
+                    // -Xbatch: compile in the foreground, so that even on a busy machine the short warm-up
+                    // ends with the benchmark running compiled code rather than a compile still queued
+                    .jvmArgsAppend("--add-modules", "jdk.incubator.vector", "-Xbatch")
                     .shouldFailOnError(true)
                     .verbosity(VerboseMode.SILENT);
             Collection<RunResult> results = new Runner(options.build()).run();
@@ -164,7 +166,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
 
         static String line(String prefix, String shape, String impl, double nanos) {
-            String[] p = shape.split(",");
+            String[] p = shape.split("x");
             return prefix + " L=" + p[0] + " d=" + p[1] + " K=" + p[2] + " R=" + RoutingBenchmark.ITERATIONS + " "
                     + impl + ": " + Math.round(nanos) + " ns/op";
         }
