@@ -34,7 +34,11 @@ final class VectorRoutingKernel implements RoutingKernel {
     private static final VectorMask<Float> ODD_QUARTERS = mask(GROUP);
     private static final VectorShuffle<Float> SWAP_HALVES = SPECIES.shuffleFromOp(l -> l ^ (LANES / 2));
     private static final VectorShuffle<Float> SWAP_QUARTERS = SPECIES.shuffleFromOp(l -> l ^ GROUP);
-    private static final VectorShuffle<Float>[] SWAP_WITHIN_GROUP = swapsWithinGroup();
+    /** Swaps of lanes within a group by GROUP / 2, / 4, / 8, / 16 lanes; constants, not an array, for the JIT. */
+    private static final VectorShuffle<Float> SWAP_BY_HALF_GROUP = swap(GROUP / 2);
+    private static final VectorShuffle<Float> SWAP_BY_QUARTER_GROUP = swap(GROUP / 4);
+    private static final VectorShuffle<Float> SWAP_BY_EIGHTH_GROUP = swap(GROUP / 8);
+    private static final VectorShuffle<Float> SWAP_BY_SIXTEENTH_GROUP = swap(GROUP / 16);
 
     static final VectorRoutingKernel INSTANCE = new VectorRoutingKernel();
 
@@ -55,15 +59,10 @@ final class VectorRoutingKernel implements RoutingKernel {
         return VectorMask.fromArray(SPECIES, set, 0);
     }
 
-    @SuppressWarnings("unchecked")
-    private static VectorShuffle<Float>[] swapsWithinGroup() {
-        int steps = Integer.numberOfTrailingZeros(GROUP);
-        VectorShuffle<Float>[] swaps = new VectorShuffle[steps];
-        for (int s = 0; s < steps; s++) {
-            int bit = GROUP >> (s + 1);
-            swaps[s] = SPECIES.shuffleFromOp(l -> l ^ bit);
-        }
-        return swaps;
+
+    private static VectorShuffle<Float> swap(int lanes) {
+        int by = Math.max(1, lanes);
+        return SPECIES.shuffleFromOp(l -> l ^ by);
     }
 
     private static int padded(int n) {
@@ -444,8 +443,18 @@ final class VectorRoutingKernel implements RoutingKernel {
         FloatVector t23 = a2.blend(a3, UPPER_HALF).add(a3.blend(a2, UPPER_HALF).rearrange(SWAP_HALVES));
         // quarters: groups of GROUP lanes hold partial sums of a0, a2, a1, a3
         FloatVector t = t01.blend(t23, ODD_QUARTERS).add(t23.blend(t01, ODD_QUARTERS).rearrange(SWAP_QUARTERS));
-        for (VectorShuffle<Float> swap : SWAP_WITHIN_GROUP) {
-            t = t.add(t.rearrange(swap));
+        // then within each group of GROUP lanes (the preferred species has at most 64 lanes, GROUP <= 16)
+        if (GROUP >= 2) {
+            t = t.add(t.rearrange(SWAP_BY_HALF_GROUP));
+        }
+        if (GROUP >= 4) {
+            t = t.add(t.rearrange(SWAP_BY_QUARTER_GROUP));
+        }
+        if (GROUP >= 8) {
+            t = t.add(t.rearrange(SWAP_BY_EIGHTH_GROUP));
+        }
+        if (GROUP >= 16) {
+            t = t.add(t.rearrange(SWAP_BY_SIXTEENTH_GROUP));
         }
         return t;
     }
