@@ -7,21 +7,21 @@ import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The fast path: the loop of {@link ScalarRoutingKernel}, arranged so that every inner loop is a run of fused
- * multiply-adds over SIMD lanes and no horizontal sum sits on the per-behaviour path. Only referenced through
- * {@link RoutingKernels}, so the class is never loaded where the incubator module is absent.
- *
- * <p>Layout choices, each measured with the routing benchmark:
+ * The fast path: the loop of {@link ScalarRoutingKernel}, arranged so that the inner loops are runs of fused
+ * multiply-adds over SIMD lanes. Only referenced through {@link RoutingKernels}, so the class is never loaded
+ * where the incubator module is absent. Each choice below was measured (docs/BENCHMARKS.md):
  * <ul>
- *   <li>z_j = sum_i w_ji u_i runs over d in lanes, four interests at once, so each chunk of u_i is loaded once
- *       for all of them.</li>
- *   <li>The logit update b_ji += u_i . v_j would need one horizontal sum per (i, j) pair over d; on JDK 17
- *       a float {@code reduceLanes(ADD)} is a strictly ordered chain of scalar adds, which made it the most
- *       expensive part of the loop. Instead the n rows are transposed once per call into U^T (d x n, n padded
- *       to whole vectors), and the update runs over behaviours in lanes: b_j[i..i+L) += sum_c U^T[c][i..i+L)
- *       * v_j[c], again four interests per load.</li>
- *   <li>The logits and weights live in the same padded layout, so the softmax over interests is lane-wise
- *       too; exp is a polynomial in registers ({@link VectorMath#exp}).</li>
+ *   <li>z_j = sum_i w_ji u_i runs over d in lanes for four interests and up to four chunks of d at once: each
+ *       chunk of u_i is loaded once for four interests, each weight broadcast once for four chunks, and the
+ *       sixteen independent accumulators hide the FMA latency.</li>
+ *   <li>The logit update b_ji += u_i . v_j needs one horizontal sum per (i, j). On JDK 17 a float
+ *       {@code reduceLanes(ADD)} is an ordered chain of scalar adds, so the four dot products of a behaviour are
+ *       folded together by a butterfly of blends, lane swaps and adds ({@link #sum4}) and handed back through
+ *       memory. Transposing the rows once per call to run the update over behaviours in lanes cost more than
+ *       it saved (strided stores), and so did pairing behaviours (register pressure).</li>
+ *   <li>Logits and weights live in a layout padded to whole vectors, so the softmax over interests is
+ *       lane-wise; exp is a polynomial in registers ({@link VectorMath#exp}).</li>
+ *   <li>The preferred species (512 bits on AVX-512) beat the 256-bit one by a quarter.</li>
  * </ul>
  */
 final class VectorRoutingKernel implements RoutingKernel {
