@@ -1,9 +1,12 @@
 package io.mindstream.cli;
 
 import io.mindstream.bench.RoutingBenchmark;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.format.OutputFormatFactory;
 import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
@@ -15,12 +18,15 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 
 /** {@code bench}: runs the JMH benchmarks shipped in the distribution and prints one line per result. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
@@ -82,6 +88,11 @@ public final class BenchCommand implements Callable<Integer> {
                 description = "Only these shapes, e.g. 50x64x4 (default: 20x32x4, 50x64x4, 100x128x8).")
         List<String> shapes;
 
+        @Option(names = "--statistic", paramLabel = "STAT", defaultValue = "median",
+                description = "median (of single timed calls, robust to the thread being descheduled on a busy "
+                        + "machine) or mean (total time / calls) (default: ${DEFAULT-VALUE}).")
+        String statistic;
+
         @Option(names = "--kernel",
                 description = "Also measure the routing loop alone (lines start with 'routing-kernel').")
         boolean kernelToo;
@@ -120,6 +131,9 @@ public final class BenchCommand implements Callable<Integer> {
             if (time.isNegative() || time.isZero() || time.compareTo(Duration.ofMinutes(10)) > 0) {
                 throw new ParameterException(cl, "--time must be between PT0.001S and PT10M, got " + time);
             }
+            if (!statistic.equals("median") && !statistic.equals("mean")) {
+                throw new ParameterException(cl, "--statistic must be median or mean, got '" + statistic + "'");
+            }
             if (implementations != null) {
                 for (String impl : implementations) {
                     if (!Arrays.asList(RoutingBenchmark.IMPLEMENTATIONS).contains(impl)) {
@@ -147,6 +161,8 @@ public final class BenchCommand implements Callable<Integer> {
                     .include("^" + RoutingBenchmark.class.getName().replace(".", "\\.") + "\\." + method + "$")
                     .param("shape", shape)
                     .param("impl", impl)
+                    .mode(statistic.equals("median") ? Mode.SampleTime : Mode.AverageTime)
+                    .timeUnit(TimeUnit.NANOSECONDS)
                     .forks(forks)
                     .warmupIterations(warmup)
                     .measurementIterations(measurement)
@@ -157,12 +173,17 @@ public final class BenchCommand implements Callable<Integer> {
                     .jvmArgsAppend("--add-modules", "jdk.incubator.vector", "-Xbatch")
                     .shouldFailOnError(true)
                     .verbosity(VerboseMode.SILENT);
-            Collection<RunResult> results = new Runner(options.build()).run();
+            // JMH relays what the forked JVM writes (the incubator module warning) to its output format;
+            // discard it so that the command prints only its result lines
+            PrintStream discard = new PrintStream(OutputStream.nullOutputStream());
+            Collection<RunResult> results = new Runner(options.build(),
+                    OutputFormatFactory.createFormatInstance(discard, VerboseMode.SILENT)).run();
             if (results.size() != 1) {
                 throw new IllegalStateException("expected one JMH result for " + method + " " + shape + " " + impl
                         + ", got " + results.size());
             }
-            return results.iterator().next().getPrimaryResult().getScore();
+            Result<?> primary = results.iterator().next().getPrimaryResult();
+            return statistic.equals("median") ? primary.getStatistics().getPercentile(50.0) : primary.getScore();
         }
 
         static String line(String prefix, String shape, String impl, double nanos) {

@@ -25,6 +25,7 @@ class BenchCommandTest {
         assertError("--time", "routing", "--time", "5s");
         assertError("--measurement", "routing", "--measurement", "0");
         assertError("--warmup", "routing", "--warmup", "x");
+        assertError("--statistic", "routing", "--statistic", "p99");
         assertError("--nope", "routing", "--nope");
         assertError("routing", new String[0]);
     }
