@@ -17,8 +17,9 @@ import jdk.incubator.vector.VectorSpecies;
  *   <li>The logit update b_ji += u_i . v_j needs one horizontal sum per (i, j). On JDK 17 a float
  *       {@code reduceLanes(ADD)} is an ordered chain of scalar adds, so the four dot products of a behaviour are
  *       folded together by a butterfly of blends, lane swaps and adds ({@link #sum4}) and handed back through
- *       memory. Transposing the rows once per call to run the update over behaviours in lanes cost more than
- *       it saved (strided stores), and so did pairing behaviours (register pressure).</li>
+ *       memory. When d is a multiple of four vectors the sixteen chunks of v_j of a block stay in registers
+ *       for the whole pass. Transposing the rows once per call to run the update over behaviours in lanes
+ *       cost more than it saved (strided stores), and so did pairing behaviours (register pressure).</li>
  *   <li>Logits and weights live in a layout padded to whole vectors, so the softmax over interests is
  *       lane-wise; exp is a polynomial in registers ({@link VectorMath#exp}).</li>
  *   <li>The preferred species (512 bits on AVX-512) beat the 256-bit one by a quarter.</li>
