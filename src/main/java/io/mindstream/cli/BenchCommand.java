@@ -98,8 +98,18 @@ public final class BenchCommand implements Callable<Integer> {
         boolean kernelToo;
 
         @Override
-        public Integer call() throws RunnerException {
+        public Integer call() {
             validate();
+            try {
+                return runAll();
+            } catch (RunnerException e) {
+                // e.g. another JMH run holds /tmp/jmh.lock: two benchmarks at once would measure each other
+                spec.commandLine().getErr().println("bench routing failed: " + e.getMessage());
+                return 1;
+            }
+        }
+
+        private int runAll() throws RunnerException {
             List<String> shapeList = shapes == null ? Arrays.asList(RoutingBenchmark.SHAPES) : shapes;
             List<String> implList = implementations == null
                     ? Arrays.asList(RoutingBenchmark.IMPLEMENTATIONS) : implementations;

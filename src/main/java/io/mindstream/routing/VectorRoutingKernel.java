@@ -115,7 +115,7 @@ final class VectorRoutingKernel implements RoutingKernel {
     }
 
     /** w[., i] = softmax over j of b[., i], lane-wise over i; padding lanes hold finite junk nobody reads. */
-    static void softmaxOverInterests(float[] s, int bOff, int wOff, int k, int p) {
+    private static void softmaxOverInterests(float[] s, int bOff, int wOff, int k, int p) {
         for (int i = 0; i < p; i += LANES) {
             FloatVector max = FloatVector.fromArray(SPECIES, s, bOff + i);
             for (int j = 1; j < k; j++) {
@@ -170,7 +170,7 @@ final class VectorRoutingKernel implements RoutingKernel {
     }
 
     /** v_j = squash(sum_i w_ji u_i) for four interests j = j0..j0+3, loading each chunk of u_i once. */
-    static void aggregate4(float[] table, int[] rows, int n, int dim, float[] s, int w0, int p,
+    private static void aggregate4(float[] table, int[] rows, int n, int dim, float[] s, int w0, int p,
                                    float[] out, int o0) {
         final int w1 = w0 + p;
         final int w2 = w1 + p;
@@ -386,8 +386,8 @@ final class VectorRoutingKernel implements RoutingKernel {
      * per pass over u_i, folded into one vector by {@link #sum4} instead of four ordered lane sums. With fewer
      * than four interests the last one is computed again and its copies dropped.
      */
-    static void agreement4(float[] table, int[] rows, int n, int dim, float[] out, int j0, int count, float[] s,
-                           int bOff, int p, int sumOff) {
+    private static void agreement4(float[] table, int[] rows, int n, int dim, float[] out, int j0, int count,
+                                   float[] s, int bOff, int p, int sumOff) {
         final int o0 = j0 * dim;
         final int o1 = (j0 + Math.min(1, count - 1)) * dim;
         final int o2 = (j0 + Math.min(2, count - 1)) * dim;
@@ -495,7 +495,7 @@ final class VectorRoutingKernel implements RoutingKernel {
      * The lane sums of four vectors at once: a transposing butterfly of blends, permutes and adds. Lane 0 holds
      * sum(a0), lane GROUP sum(a2), lane 2 GROUP sum(a1), lane 3 GROUP sum(a3), GROUP = LANES / 4.
      */
-    static FloatVector sum4(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3) {
+    private static FloatVector sum4(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3) {
         // halves: lower half of t01 holds a0's pairwise sums, the upper half a1's
         FloatVector t01 = a0.blend(a1, UPPER_HALF).add(a1.blend(a0, UPPER_HALF).rearrange(SWAP_HALVES));
         FloatVector t23 = a2.blend(a3, UPPER_HALF).add(a3.blend(a2, UPPER_HALF).rearrange(SWAP_HALVES));
