@@ -21,6 +21,9 @@ import java.util.concurrent.Callable;
         synopsisSubcommandLabel = "COMMAND",
         subcommands = {
             ScoreCommand.class,
+            RunCommand.class,
+            PublishCommand.class,
+            TrainCommand.class,
             CommandLine.HelpCommand.class,
         },
         exitCodeListHeading = "%nExit codes:%n",

@@ -1,0 +1,254 @@
+package io.mindstream.job;
+
+import io.mindstream.event.ClickEvent;
+import io.mindstream.event.InterestUpdate;
+import io.mindstream.event.ModelMessage;
+import io.mindstream.model.InterestEncoder;
+import io.mindstream.model.Interests;
+import io.mindstream.model.MindModel;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
+import org.apache.flink.api.common.state.StateTtlConfig;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeutils.base.StringSerializer;
+import org.apache.flink.api.common.typeutils.base.array.BytePrimitiveArraySerializer;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
+import org.apache.flink.util.Collector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The heart of the job: keeps each user's behaviour window in keyed state and re-routes it with the current
+ * model on every accepted event; installs models from the broadcast stream and, on a new version, recomputes
+ * every user's interests.
+ *
+ * <p>Models: the broadcast state holds the current assembled model message (the whole payload, or only the
+ * reference for payloads on a shared filesystem), so the model survives failover and rescaling; the decoded
+ * {@link MindModel} is shared per JVM by {@link ModelLoader} and held here in a transient field. A message
+ * with the current version is a no-op; one that does not decode or validate is rejected (log + metric) and the
+ * current model stays.
+ *
+ * <p>State TTL: a user's state is dropped {@code stateTtl} after the user's last accepted event. The window
+ * records that time; the check runs on the next event and on every model refresh (which would otherwise keep
+ * inactive users alive forever, since a refresh writes state), while Flink's state TTL (reset on write)
+ * removes users that neither act nor get refreshed, in the background.
+ */
+public final class InterestUpdater extends KeyedBroadcastProcessFunction<String, ClickEvent, byte[], InterestUpdate> {
+
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(InterestUpdater.class);
+
+    /** Broadcast state: {@link #CURRENT} -> the encoded assembled model message. */
+    public static final MapStateDescriptor<String, byte[]> MODEL_STATE = new MapStateDescriptor<>(
+            "current-model", StringSerializer.INSTANCE, BytePrimitiveArraySerializer.INSTANCE);
+    static final String CURRENT = "current";
+
+    private final int windowLength;
+    private final long ttlMillis;
+    private final boolean refreshOnModelChange;
+    private final ValueStateDescriptor<UserWindow> windowDescriptor;
+
+    private transient ValueState<UserWindow> window;
+    private transient InterestEncoder encoder;
+    private transient MindModel model;
+    /** The broadcast-state value last tried on restore; avoids retrying a failing restore on every event. */
+    private transient byte[] restoreAttempted;
+
+    private transient Counter eventsIn;
+    private transient Counter updatesOut;
+    private transient Counter duplicates;
+    private transient Counter unknownItems;
+    private transient Counter outsideWindow;
+    private transient Counter expiredUsers;
+    private transient Counter refreshes;
+    private transient Counter refreshedUsers;
+    private transient Counter rejectedModels;
+    private transient Counter installedModels;
+    private transient Histogram routingNanos;
+    private transient AtomicLong modelInstalledAt;
+
+    /**
+     * @param windowLength         behaviours kept per user
+     * @param stateTtl             inactivity after which a user's state is dropped; zero keeps it forever
+     * @param refreshOnModelChange whether a newly installed model version recomputes every user
+     */
+    public InterestUpdater(int windowLength, Duration stateTtl, boolean refreshOnModelChange) {
+        if (windowLength < 1) {
+            throw new IllegalArgumentException("windowLength must be positive, got " + windowLength);
+        }
+        this.windowLength = windowLength;
+        this.ttlMillis = stateTtl.toMillis();
+        this.refreshOnModelChange = refreshOnModelChange;
+        this.windowDescriptor = windowDescriptor(stateTtl);
+    }
+
+    /** The keyed state: one {@link UserWindow} per user, with Flink's TTL as the background clean-up. */
+    static ValueStateDescriptor<UserWindow> windowDescriptor(Duration ttl) {
+        ValueStateDescriptor<UserWindow> d = new ValueStateDescriptor<>("behaviour-window", UserWindowSerializer.INSTANCE);
+        if (!ttl.isZero()) {
+            d.enableTimeToLive(StateTtlConfig.newBuilder(ttl)
+                    .updateTtlOnCreateAndWrite()
+                    .neverReturnExpired()
+                    .build());
+        }
+        return d;
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        window = getRuntimeContext().getState(windowDescriptor);
+        encoder = new InterestEncoder();
+        MetricGroup m = getRuntimeContext().getMetricGroup();
+        eventsIn = m.counter("eventsIn");
+        updatesOut = m.counter("updatesOut");
+        duplicates = m.counter("duplicateEvents");
+        unknownItems = m.counter("unknownItems");
+        outsideWindow = m.counter("eventsOutsideWindow");
+        expiredUsers = m.counter("expiredUsers");
+        refreshes = m.counter("refreshes");
+        refreshedUsers = m.counter("refreshedUsers");
+        rejectedModels = m.counter("rejectedModels");
+        installedModels = m.counter("installedModels");
+        routingNanos = m.histogram("routingTimeNanos", new DescriptiveStatisticsHistogram(1000));
+        modelInstalledAt = new AtomicLong(-1);
+        m.gauge("modelVersion", () -> model == null ? "" : model.version());
+        m.gauge("modelInstalledAt", modelInstalledAt::get);
+    }
+
+    @Override
+    public void processElement(ClickEvent event, ReadOnlyContext ctx, Collector<InterestUpdate> out) throws Exception {
+        eventsIn.inc();
+        if (model == null) {
+            restoreModel(ctx.getBroadcastState(MODEL_STATE));
+        }
+        long now = ctx.timerService().currentProcessingTime();
+        UserWindow w = window.value();
+        if (w != null && expired(w, now)) {
+            expiredUsers.inc();
+            w = null;
+        }
+        if (w == null) {
+            w = new UserWindow();
+        } else if (w.containsEvent(event.eventId())) {
+            duplicates.inc();
+            return;
+        }
+        if (!w.insert(event.itemId(), event.ts(), event.eventId(), windowLength)) {
+            outsideWindow.inc();
+        }
+        w.setLastEventAt(now);
+        if (model != null) {
+            if (model.rowOf(event.itemId()) < 0) {
+                unknownItems.inc();
+            }
+            out.collect(update(ctx.getCurrentKey(), w, InterestUpdate.Cause.EVENT, event.eventId(), event.ts(), now));
+        }
+        window.update(w);
+    }
+
+    @Override
+    public void processBroadcastElement(byte[] message, Context ctx, Collector<InterestUpdate> out) throws Exception {
+        if (model == null) {
+            restoreModel(ctx.getBroadcastState(MODEL_STATE));
+        }
+        ModelMessage m;
+        MindModel loaded;
+        try {
+            m = ModelMessage.decode(message);
+            if (model != null && model.version().equals(m.modelVersion())) {
+                LOG.info("Model {} is already installed; ignoring its republication", m.modelVersion());
+                return;
+            }
+            loaded = ModelLoader.load(m);
+        } catch (Exception e) {
+            rejectedModels.inc();
+            LOG.warn("Rejected a model message: {}; keeping model {}", e.getMessage(),
+                    model == null ? "(none)" : model.version());
+            return;
+        }
+        String previous = model == null ? null : model.version();
+        install(loaded);
+        ctx.getBroadcastState(MODEL_STATE).put(CURRENT, message);
+        LOG.info("Installed model {} (previous: {}) on subtask {}", loaded.version(), previous == null ? "none" : previous,
+                getRuntimeContext().getTaskInfo().getIndexOfThisSubtask());
+        if (refreshOnModelChange) {
+            refreshAll(ctx, out);
+        }
+    }
+
+    private void refreshAll(Context ctx, Collector<InterestUpdate> out) throws Exception {
+        long now = ctx.currentProcessingTime();
+        long[] count = {0};
+        ctx.applyToKeyedState(windowDescriptor, (user, state) -> {
+            UserWindow w = state.value();
+            if (w == null) {
+                return;
+            }
+            if (expired(w, now)) {
+                expiredUsers.inc();
+                state.clear();
+                return;
+            }
+            out.collect(update(user, w, InterestUpdate.Cause.MODEL, null, w.newestTs(), now));
+            state.update(w);
+            count[0]++;
+        });
+        refreshes.inc();
+        refreshedUsers.inc(count[0]);
+        LOG.info("Refreshed {} users under model {}", count[0], model.version());
+    }
+
+    private InterestUpdate update(String user, UserWindow w, InterestUpdate.Cause cause, String eventId, long eventTs,
+                                  long now) {
+        long start = System.nanoTime();
+        Interests r = encoder.encode(model, user, w.items(), w.size());
+        routingNanos.update(System.nanoTime() - start);
+        updatesOut.inc();
+        return new InterestUpdate(user, model.version(), r.count(), r.dim(), r.toFlatArray(), cause, eventId, eventTs,
+                r.sequenceLength(), r.unknownItems(), w.nextUpdateSeq(), now);
+    }
+
+    private boolean expired(UserWindow w, long now) {
+        return ttlMillis > 0 && now - w.lastEventAt() >= ttlMillis;
+    }
+
+    /** After a restore the broadcast state holds the model but the transient field does not. */
+    private void restoreModel(ReadOnlyBroadcastState<String, byte[]> state) throws Exception {
+        byte[] stored = state.get(CURRENT);
+        if (stored == null || stored == restoreAttempted) {
+            return;
+        }
+        restoreAttempted = stored;
+        try {
+            install(ModelLoader.load(ModelMessage.decode(stored)));
+            LOG.info("Restored model {} from state", model.version());
+        } catch (Exception e) {
+            rejectedModels.inc();
+            LOG.error("Cannot restore the model from state: {}; waiting for a new model", e.getMessage());
+        }
+    }
+
+    private void install(MindModel m) {
+        model = m;
+        installedModels.inc();
+        modelInstalledAt.set(System.currentTimeMillis());
+        if (m.routing().maxSequenceLength() > windowLength) {
+            LOG.warn("Model {} routes over up to {} behaviours but --window-length keeps only {} per user",
+                    m.version(), m.routing().maxSequenceLength(), windowLength);
+        }
+    }
+
+    /** The current model, for tests. */
+    MindModel model() {
+        return model;
+    }
+}

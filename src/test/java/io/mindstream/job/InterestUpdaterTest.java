@@ -1,0 +1,326 @@
+package io.mindstream.job;
+
+import io.mindstream.event.ClickEvent;
+import io.mindstream.event.InterestUpdate;
+import io.mindstream.event.ModelMessage;
+import io.mindstream.model.InterestEncoder;
+import io.mindstream.model.Interests;
+import io.mindstream.model.MindModel;
+import io.mindstream.model.ModelBundle;
+import io.mindstream.testing.TestModels;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.state.StateBackend;
+import org.apache.flink.runtime.state.hashmap.HashMapStateBackend;
+import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
+import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The keyed broadcast function on Flink's operator test harness: state, de-duplication, ordering, models. */
+class InterestUpdaterTest {
+
+    private static final long T0 = 1_700_000_000_000L;
+    private static final Duration TTL = Duration.ofHours(1);
+
+    private final MindModel v1 = TestModels.model("v1", 20, 1);
+    private final MindModel v2 = TestModels.model("v2", 20, 2);
+    private KeyedBroadcastOperatorTestHarness<String, ClickEvent, byte[], InterestUpdate> harness;
+
+    @BeforeEach
+    void open() throws Exception {
+        harness = harness(new InterestUpdater(8, TTL, true), null);
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        harness.close();
+    }
+
+    /** The state backend of the harness: Flink's heap backend here, RocksDB in the subclass. */
+    StateBackend stateBackend() {
+        return new HashMapStateBackend();
+    }
+
+    KeyedBroadcastOperatorTestHarness<String, ClickEvent, byte[], InterestUpdate> harness(
+            InterestUpdater fn, OperatorSubtaskState restore) throws Exception {
+        var h = new KeyedBroadcastOperatorTestHarness<>(
+                new CoBroadcastWithKeyedOperator<>(fn, List.of(InterestUpdater.MODEL_STATE)),
+                ClickEvent::userId, Types.STRING, 1, 1, 0);
+        h.setStateBackend(stateBackend());
+        // Prove that nothing in the operator falls back to Kryo.
+        ((org.apache.flink.api.common.serialization.SerializerConfigImpl) h.getExecutionConfig().getSerializerConfig())
+                .setGenericTypes(false);
+        h.setup();
+        if (restore != null) {
+            h.initializeState(restore);
+        }
+        h.open();
+        h.setProcessingTime(T0);
+        h.setStateTtlProcessingTime(T0);
+        return h;
+    }
+
+    private static ClickEvent click(String user, String item, long ts, String eventId) {
+        return new ClickEvent(user, item, ts, eventId, null, null);
+    }
+
+    private UserWindow state(String user) throws Exception {
+        harness.getOperator().setCurrentKey(user);
+        return harness.getOperator().getKeyedStateStore().getState(InterestUpdater.windowDescriptor(TTL)).value();
+    }
+
+    private static float[] expected(MindModel model, String user, String... items) {
+        Interests r = new InterestEncoder().encode(model, user, items, items.length);
+        return r.toFlatArray();
+    }
+
+    private List<InterestUpdate> drain() {
+        List<InterestUpdate> out = harness.extractOutputValues();
+        harness.getOutput().clear();
+        return out;
+    }
+
+    @Test
+    void beforeAnyModelEventsAccumulateAndNothingIsEmitted() throws Exception {
+        harness.processElement(click("u1", "i1", T0, "e1"), T0);
+        harness.processElement(click("u1", "i2", T0 + 1, "e2"), T0);
+        assertTrue(drain().isEmpty());
+        UserWindow w = state("u1");
+        assertEquals(2, w.size());
+        assertEquals("i1", w.item(0));
+        assertEquals("i2", w.item(1));
+        assertEquals(0, w.updateSeq());
+    }
+
+    @Test
+    void firstModelRefreshesEveryUserAndLaterEventsYieldOneUpdateEach() throws Exception {
+        harness.processElement(click("u1", "i1", T0, null), T0);
+        harness.processElement(click("u2", "i3", T0, null), T0);
+        harness.processElement(click("u2", "i4", T0 + 5, null), T0);
+        harness.processBroadcastElement(TestModels.assembledMessage(v1), T0);
+        List<InterestUpdate> refresh = drain();
+        assertEquals(2, refresh.size());
+        for (InterestUpdate u : refresh) {
+            assertEquals(InterestUpdate.Cause.MODEL, u.cause());
+            assertEquals("v1", u.modelVersion());
+            assertEquals(1, u.updateSeq());
+        }
+        InterestUpdate u2 = refresh.stream().filter(u -> u.userId().equals("u2")).findFirst().orElseThrow();
+        assertArrayEquals(expected(v1, "u2", "i3", "i4"), u2.vectors());
+        assertEquals(T0 + 5, u2.eventTs());
+
+        harness.processElement(click("u2", "i5", T0 + 9, "e9"), T0);
+        List<InterestUpdate> out = drain();
+        assertEquals(1, out.size());
+        InterestUpdate u = out.get(0);
+        assertEquals("u2", u.userId());
+        assertEquals(InterestUpdate.Cause.EVENT, u.cause());
+        assertEquals("e9", u.eventId());
+        assertEquals(T0 + 9, u.eventTs());
+        assertEquals(2, u.updateSeq());
+        assertEquals(3, u.sequenceLength());
+        assertArrayEquals(expected(v1, "u2", "i3", "i4", "i5"), u.vectors());
+    }
+
+    @Test
+    void duplicateEventIdInTheWindowIsIgnoredExactly() throws Exception {
+        harness.processBroadcastElement(TestModels.assembledMessage(v1), T0);
+        harness.processElement(click("u1", "i1", T0, "e1"), T0);
+        harness.processElement(click("u1", "i2", T0 + 1, "e2"), T0);
+        harness.processElement(click("u1", "i9", T0 + 2, "e1"), T0);
+        // same item and ts but another id: a distinct event, kept
+        harness.processElement(click("u1", "i2", T0 + 1, "e3"), T0);
+        List<InterestUpdate> out = drain();
+        assertEquals(3, out.size());
+        assertEquals(List.of(1L, 2L, 3L), out.stream().map(InterestUpdate::updateSeq).toList());
+        UserWindow w = state("u1");
+        assertEquals(3, w.size());
+        assertEquals(List.of("i1", "i2", "i2"), Arrays.asList(w.items()).subList(0, 3));
+    }
+
+    @Test
+    void outOfOrderEventsArePlacedByTsAndTiesKeepArrivalOrder() throws Exception {
+        harness.processBroadcastElement(TestModels.assembledMessage(v1), T0);
+        harness.processElement(click("u1", "i1", T0 + 10, null), T0);
+        harness.processElement(click("u1", "i2", T0 + 30, null), T0);
+        harness.processElement(click("u1", "i3", T0 + 20, null), T0);
+        harness.processElement(click("u1", "i4", T0 + 20, null), T0);
+        harness.processElement(click("u1", "i5", T0, null), T0);
+        UserWindow w = state("u1");
+        assertEquals(List.of("i5", "i1", "i3", "i4", "i2"), Arrays.asList(w.items()).subList(0, 5));
+        List<InterestUpdate> out = drain();
+        assertArrayEquals(expected(v1, "u1", "i5", "i1", "i3", "i4", "i2"), out.get(out.size() - 1).vectors());
+    }
+
+    @Test
+    void windowKeepsTheNewestBehavioursAndUnknownItemsStillYieldUpdates() throws Exception {
+        harness.processBroadcastElement(TestModels.assembledMessage(v1), T0);
+        for (int i = 0; i < 12; i++) {
+            String item = i % 2 == 0 ? "unknown-" + i : "i" + i;
+            harness.processElement(click("u1", item, T0 + i, null), T0);
+        }
+        List<InterestUpdate> out = drain();
+        assertEquals(12, out.size());
+        assertEquals(0, out.get(0).count(), "a user with no usable behaviour gets no interests");
+        assertEquals(0, out.get(0).sequenceLength());
+        UserWindow w = state("u1");
+        assertEquals(8, w.size());
+        assertEquals("unknown-4", w.item(0));
+        InterestUpdate last = out.get(11);
+        // of the 8 kept, 4 are known (i5, i7, i9, i11) and L = 5
+        assertEquals(4, last.sequenceLength());
+        assertEquals(4, last.unknownItems());
+        String[] window = Arrays.copyOf(w.items(), w.size());
+        assertArrayEquals(new InterestEncoder().encode(v1, "u1", window, window.length).toFlatArray(), last.vectors());
+        // an event older than a full window does not enter it, but is still answered
+        harness.processElement(click("u1", "i1", T0 - 100, null), T0);
+        assertEquals(1, drain().size());
+        assertEquals("unknown-4", state("u1").item(0));
+    }
+
+    @Test
+    void newModelVersionRefreshesAllUsersAndRepublishingIsANoOp() throws Exception {
+        harness.processBroadcastElement(TestModels.assembledMessage(v1), T0);
+        harness.processElement(click("u1", "i1", T0, null), T0);
+        harness.processElement(click("u2", "i2", T0, null), T0);
+        drain();
+        harness.processBroadcastElement(TestModels.assembledMessage(v2), T0 + 1);
+        List<InterestUpdate> refresh = drain();
+        assertEquals(2, refresh.size());
+        assertTrue(refresh.stream().allMatch(u -> u.modelVersion().equals("v2") && u.updateSeq() == 2));
+        harness.processBroadcastElement(TestModels.assembledMessage(v2), T0 + 2);
+        assertTrue(drain().isEmpty(), "republishing the current version changes nothing");
+        // rollback: the older bundle published again is a new install
+        harness.processBroadcastElement(TestModels.assembledMessage(v1), T0 + 3);
+        assertTrue(drain().stream().allMatch(u -> u.modelVersion().equals("v1") && u.updateSeq() == 3));
+    }
+
+    @Test
+    void refreshCanBeSwitchedOff() throws Exception {
+        harness.close();
+        harness = harness(new InterestUpdater(8, TTL, false), null);
+        harness.processElement(click("u1", "i1", T0, null), T0);
+        harness.processBroadcastElement(TestModels.assembledMessage(v1), T0);
+        assertTrue(drain().isEmpty());
+        harness.processElement(click("u1", "i2", T0, null), T0);
+        assertEquals(2, drain().get(0).sequenceLength());
+    }
+
+    @Test
+    void badModelsAreRejectedAndTheCurrentModelStays() throws Exception {
+        harness.processBroadcastElement(TestModels.assembledMessage(v1), T0);
+        byte[] good = ModelBundle.toPayload(v2);
+        byte[] corrupt = good.clone();
+        corrupt[corrupt.length / 2] ^= 0x5A;
+        // the message checksum covers the corrupt bytes, so only the bundle's own checks can catch it
+        harness.processBroadcastElement(ModelMessage.chunk("v2", corrupt, corrupt.length).get(0).encode(), T0);
+        // a message whose version disagrees with its bundle
+        harness.processBroadcastElement(ModelMessage.chunk("v3", good, good.length).get(0).encode(), T0);
+        // not a message at all
+        harness.processBroadcastElement(new byte[] {1, 2, 3}, T0);
+        // a reference to a file that does not exist
+        harness.processBroadcastElement(new ModelMessage.Reference("v4", ModelMessage.chunk("v4", good, good.length)
+                .get(0).sha256(), good.length, "file:///nonexistent/model.mindb").encode(), T0);
+        harness.processElement(click("u1", "i1", T0, null), T0);
+        List<InterestUpdate> out = drain();
+        assertEquals(1, out.size());
+        assertEquals("v1", out.get(0).modelVersion());
+    }
+
+    @Test
+    void referencedModelIsLoadedFromTheFileSystem(@TempDir Path dir) throws Exception {
+        byte[] payload = ModelBundle.toPayload(v2);
+        Path file = dir.resolve("v2.mindb");
+        Files.write(file, payload);
+        byte[] sha = ModelMessage.chunk("v2", payload, payload.length).get(0).sha256();
+        harness.processElement(click("u1", "i1", T0, null), T0);
+        harness.processBroadcastElement(
+                new ModelMessage.Reference("v2", sha, payload.length, file.toUri().toString()).encode(), T0);
+        List<InterestUpdate> out = drain();
+        assertEquals(1, out.size());
+        assertEquals("v2", out.get(0).modelVersion());
+        assertArrayEquals(expected(v2, "u1", "i1"), out.get(0).vectors());
+    }
+
+    @Test
+    void modelAndWindowsSurviveSnapshotAndRestore() throws Exception {
+        harness.processBroadcastElement(TestModels.assembledMessage(v1), T0);
+        harness.processElement(click("u1", "i1", T0, "a"), T0);
+        harness.processElement(click("u1", "i2", T0 + 1, "b"), T0);
+        OperatorSubtaskState snapshot = harness.snapshot(1, T0);
+        harness.close();
+        drain();
+
+        harness = harness(new InterestUpdater(8, TTL, true), snapshot);
+        harness.processElement(click("u1", "i2", T0 + 1, "b"), T0);
+        assertTrue(drain().isEmpty(), "the restored window still de-duplicates");
+        harness.processElement(click("u1", "i3", T0 + 2, "c"), T0);
+        List<InterestUpdate> out = drain();
+        assertEquals(1, out.size());
+        assertEquals("v1", out.get(0).modelVersion(), "the model was restored from broadcast state");
+        assertEquals(3, out.get(0).updateSeq());
+        assertArrayEquals(expected(v1, "u1", "i1", "i2", "i3"), out.get(0).vectors());
+    }
+
+    @Test
+    void inactiveUsersExpireAfterTheTtl() throws Exception {
+        harness.processBroadcastElement(TestModels.assembledMessage(v1), T0);
+        harness.processElement(click("u1", "i1", T0, null), T0);
+        harness.processElement(click("u2", "i2", T0, null), T0);
+        long later = T0 + TTL.toMillis() / 2;
+        harness.setProcessingTime(later);
+        harness.setStateTtlProcessingTime(later);
+        harness.processElement(click("u2", "i3", T0 + 1, null), later);
+        drain();
+        long expired = T0 + TTL.toMillis() + 1;
+        harness.setProcessingTime(expired);
+        harness.setStateTtlProcessingTime(expired);
+        assertNull(state("u1"), "u1 was idle for longer than the TTL");
+        assertEquals(2, state("u2").size());
+        // a model refresh emits only the live user
+        harness.processBroadcastElement(TestModels.assembledMessage(v2), expired);
+        List<InterestUpdate> refresh = drain();
+        assertEquals(List.of("u2"), refresh.stream().map(InterestUpdate::userId).toList());
+        // u1 starts over
+        harness.processElement(click("u1", "i4", T0 + 2, null), expired);
+        InterestUpdate u1 = drain().get(0);
+        assertEquals(1, u1.sequenceLength());
+        assertEquals(1, u1.updateSeq());
+    }
+
+    @Test
+    void refreshDropsUsersWhoseTtlPassedEvenBeforeFlinkCleansThemUp() throws Exception {
+        harness.processBroadcastElement(TestModels.assembledMessage(v1), T0);
+        for (int u = 0; u < 20; u++) {
+            harness.processElement(click("u" + u, "i" + (u % 10), T0, null), T0);
+        }
+        long later = T0 + TTL.toMillis() / 2;
+        harness.setProcessingTime(later);
+        for (int u = 0; u < 20; u += 2) {
+            harness.processElement(click("u" + u, "i1", T0 + 1, null), later);
+        }
+        drain();
+        // the job's clock passes the TTL of the odd users; Flink's TTL clock has not moved yet
+        harness.setProcessingTime(T0 + TTL.toMillis() + 1);
+        harness.processBroadcastElement(TestModels.assembledMessage(v2), T0 + TTL.toMillis() + 1);
+        List<String> refreshed = drain().stream().map(InterestUpdate::userId).sorted().toList();
+        assertEquals(10, refreshed.size());
+        assertTrue(refreshed.stream().allMatch(u -> Integer.parseInt(u.substring(1)) % 2 == 0), refreshed.toString());
+        assertNull(state("u1"), "cleared");
+        assertEquals(2, state("u2").size());
+    }
+}

@@ -1,0 +1,120 @@
+package io.mindstream.job;
+
+import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.api.common.typeutils.TypeSerializerSchemaCompatibility;
+import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.core.memory.DataOutputSerializer;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Round trips, copies and the snapshot of the behaviour-window serializer. */
+class UserWindowSerializerTest {
+
+    private static final long T0 = 1_700_000_000_000L;
+    private final UserWindowSerializer serializer = UserWindowSerializer.INSTANCE;
+
+    static UserWindow window(int n, boolean withEventIds) {
+        UserWindow w = new UserWindow();
+        for (int i = 0; i < n; i++) {
+            w.insert("item-" + (i * 7919 % 100_000), T0 + i * 30_000L, withEventIds ? "evt-" + i + "-abcdef" : null, 1000);
+        }
+        for (int i = 0; i < n; i++) {
+            w.nextUpdateSeq();
+        }
+        w.setLastEventAt(T0 + n * 30_000L);
+        return w;
+    }
+
+    private byte[] bytes(UserWindow w) throws IOException {
+        DataOutputSerializer out = new DataOutputSerializer(64);
+        serializer.serialize(w, out);
+        return out.getCopyOfBuffer();
+    }
+
+    private UserWindow read(byte[] b) throws IOException {
+        DataInputDeserializer in = new DataInputDeserializer(b);
+        UserWindow w = serializer.deserialize(in);
+        assertEquals(0, in.available(), "every byte consumed");
+        return w;
+    }
+
+    @Test
+    void roundTripsEmptyAndFullWindows() throws IOException {
+        for (UserWindow w : new UserWindow[] {new UserWindow(), window(1, true), window(100, true), window(50, false)}) {
+            assertEquals(w, read(bytes(w)));
+        }
+    }
+
+    @Test
+    void roundTripsUnicodeIdsNullEventIdsAndEqualOrDistantTimestamps() throws IOException {
+        UserWindow w = new UserWindow();
+        w.insert("商品-ü-🙂", T0, null, 10);
+        w.insert("b", T0, "", 10);
+        w.insert("c", Long.MAX_VALUE / 2, "x", 10);
+        w.insert("d", 0, "y", 10);
+        UserWindow back = read(bytes(w));
+        assertEquals(w, back);
+        assertEquals("d", back.item(0));
+        assertEquals(null, back.eventId(1), "null event id stays null");
+        assertEquals("", back.eventId(2), "empty event id stays empty");
+    }
+
+    @Test
+    void copyIsDeepAndDuplicateIsStateless() {
+        UserWindow w = window(5, true);
+        UserWindow c = serializer.copy(w);
+        assertEquals(w, c);
+        assertNotSame(w, c);
+        c.insert("new", T0 + 1_000_000, "n", 100);
+        assertEquals(5, w.size());
+        assertSame(serializer, serializer.duplicate());
+    }
+
+    @Test
+    void copyBetweenViewsPreservesBytes() throws IOException {
+        byte[] b = bytes(window(20, true));
+        DataOutputSerializer out = new DataOutputSerializer(64);
+        serializer.copy(new DataInputDeserializer(b), out);
+        assertEquals(java.util.Arrays.toString(b), java.util.Arrays.toString(out.getCopyOfBuffer()));
+    }
+
+    @Test
+    void snapshotRestoresACompatibleSerializer() throws IOException {
+        TypeSerializerSnapshot<UserWindow> snapshot = serializer.snapshotConfiguration();
+        DataOutputSerializer out = new DataOutputSerializer(64);
+        TypeSerializerSnapshot.writeVersionedSnapshot(out, snapshot);
+        TypeSerializerSnapshot<UserWindow> restored = TypeSerializerSnapshot.readVersionedSnapshot(
+                new DataInputDeserializer(out.getCopyOfBuffer()), getClass().getClassLoader());
+        TypeSerializer<UserWindow> again = restored.restoreSerializer();
+        assertEquals(serializer, again);
+        TypeSerializerSchemaCompatibility<UserWindow> compat =
+                serializer.snapshotConfiguration().resolveSchemaCompatibility(restored);
+        assertTrue(compat.isCompatibleAsIs());
+        assertEquals(window(10, true), again.deserialize(new DataInputDeserializer(bytes(window(10, true)))));
+    }
+
+    @Test
+    void rejectsAnUnknownFormat() {
+        assertThrows(IOException.class, () -> read(new byte[] {9, 0, 0, 0}));
+    }
+
+    @Test
+    void stateBytesPerUser() throws IOException {
+        // Typical ids: 6-10 character item ids, 20-character event ids, a click every 30 s.
+        int withIds = bytes(window(100, true)).length;
+        int withoutIds = bytes(window(100, false)).length;
+        System.out.printf("UserWindow state: 100 behaviours with event ids = %d bytes, without = %d bytes%n",
+                withIds, withoutIds);
+        // ts deltas of 30 s take 3 bytes; ids their length + 1
+        assertTrue(withIds < 100 * (3 + 11 + 17) + 32, "compact encoding: " + withIds);
+        assertTrue(withoutIds < 100 * (3 + 11 + 1) + 32, "compact encoding: " + withoutIds);
+    }
+}
