@@ -40,8 +40,8 @@ import java.util.concurrent.Callable;
 
 /** {@code train}: train MIND on click history, measure it against baselines, write a model bundle. */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Trains MIND on click history with ND4J, evaluates it on held-out users (ComiRec protocol)",
-            "against most-popular and a single-vector model, and writes a mind-bundle/1 model bundle."})
+        description = "Trains MIND on click history with ND4J, evaluates it on held-out users (ComiRec protocol) "
+                + "against most-popular and a single-vector model, and writes a mind-bundle/1 model bundle.")
 public class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--input", paramLabel = "FILE", description = "Click history file (or --from-kafka).")
@@ -56,7 +56,7 @@ public class TrainCommand implements Callable<Integer> {
             + "end offsets at start instead of --input.")
     boolean fromKafka;
 
-    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT,...", description = "Kafka brokers for --from-kafka.")
+    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT,...", description = "Kafka brokers for --from-kafka and --publish.")
     String bootstrapServers;
 
     @Option(names = "--clicks-topic", paramLabel = "TOPIC", description = "Click topic for --from-kafka.")
