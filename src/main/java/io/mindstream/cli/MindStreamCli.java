@@ -24,6 +24,7 @@ import java.util.concurrent.Callable;
             RunCommand.class,
             PublishCommand.class,
             TrainCommand.class,
+            DemoCommand.class,
             CommandLine.HelpCommand.class,
         },
         exitCodeListHeading = "%nExit codes:%n",

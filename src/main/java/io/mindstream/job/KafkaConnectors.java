@@ -49,7 +49,10 @@ public final class KafkaConnectors {
         return b.build();
     }
 
-    /** The weights topic from the earliest offset, so a new or restarted job finds the current model. */
+    /**
+     * The weights topic from the earliest offset, so a new or restarted job finds the current model. Its offsets
+     * are committed too, for monitoring only: the start position never depends on them.
+     */
     public static KafkaSource<RawRecord> weightsSource(JobOptions o, boolean bounded) {
         var b = KafkaSource.<RawRecord>builder()
                 .setBootstrapServers(o.bootstrapServers())
@@ -57,7 +60,6 @@ public final class KafkaConnectors {
                 .setTopics(o.weightsTopic())
                 .setGroupId(o.groupId() + "-weights")
                 .setClientIdPrefix(o.groupId() + "-weights")
-                .setProperty("commit.offsets.on.checkpoint", "false")
                 .setStartingOffsets(OffsetsInitializer.earliest())
                 .setDeserializer(new RawRecordDeserializer());
         if (bounded) {

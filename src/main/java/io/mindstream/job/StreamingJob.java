@@ -1,8 +1,11 @@
 package io.mindstream.job;
 
 import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ExternalizedCheckpointRetention;
+import org.apache.flink.configuration.GlobalConfiguration;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
@@ -109,7 +112,8 @@ public final class StreamingJob {
                 : Paths.get(o.checkpointDir())).toAbsolutePath();
         Files.createDirectories(dir);
         JobOptions local = o.withCheckpointDir(dir.toString());
-        Configuration conf = configuration(local);
+        Configuration conf = clusterConfiguration();
+        conf.addAll(configuration(local));
         Optional<Path> resume = latestRestorePoint(dir);
         resume.ifPresent(p -> {
             LOG.info("Resuming from {}", p);
@@ -119,6 +123,40 @@ public final class StreamingJob {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
         buildKafkaPipeline(env, local);
         return new LocalJob(env.executeAsync(o.jobName()), dir, resume.orElse(null));
+    }
+
+    /** Where the local mode finds the cluster configuration when FLINK_CONF_DIR is not set. */
+    public static final String HOME_PROPERTY = "mindstream.home";
+
+    /**
+     * The deployment's configuration file, so that the local mode runs with what is deployed: config.yaml in
+     * {@code $FLINK_CONF_DIR}, else in {@code <mindstream.home>/flink-conf} (the launcher sets mindstream.home);
+     * empty when neither exists. The settings that describe a cluster of separate processes (addresses, fixed
+     * ports, process sizes) do not apply to an embedded runtime and are dropped; the job's own settings are
+     * applied on top by the caller.
+     */
+    public static Configuration clusterConfiguration() {
+        String dir = System.getenv("FLINK_CONF_DIR");
+        if (dir == null || dir.isEmpty()) {
+            String home = System.getProperty(HOME_PROPERTY);
+            dir = home == null ? null : Paths.get(home, "flink-conf").toString();
+        }
+        if (dir == null || !Files.isRegularFile(Paths.get(dir, "config.yaml"))) {
+            return new Configuration();
+        }
+        Configuration loaded = GlobalConfiguration.loadConfiguration(dir);
+        Configuration c = new Configuration();
+        for (String key : loaded.keySet()) {
+            if (!key.startsWith("jobmanager.rpc.") && !key.startsWith("jobmanager.memory.")
+                    && !key.startsWith("taskmanager.memory.process") && !key.startsWith("taskmanager.memory.flink")
+                    && !key.startsWith("rest.") && !key.endsWith("bind-host") && !key.equals("taskmanager.host")
+                    && !key.startsWith("env.java.opts")) {
+                ConfigOption<String> option = ConfigOptions.key(key).stringType().noDefaultValue();
+                loaded.getOptional(option).ifPresent(v -> c.set(option, v));
+            }
+        }
+        LOG.info("Local runtime configured from {}/config.yaml", dir);
+        return c;
     }
 
     /** A job running on an embedded runtime. */

@@ -118,6 +118,24 @@ public final class ClickLoader {
     }
 
     private Interactions loadEvents(Lines r) throws IOException {
+        List<Event> events = readEvents(r);
+        // Group by user in first-seen order, then order each user's events by time, ties in file order.
+        Map<String, List<Event>> byUser = new java.util.LinkedHashMap<>();
+        for (Event e : events) {
+            byUser.computeIfAbsent(e.user, k -> new ArrayList<>()).add(e);
+        }
+        Interactions.Builder b = new Interactions.Builder();
+        for (List<Event> evs : byUser.values()) {
+            Event[] a = evs.toArray(new Event[0]);
+            Arrays.sort(a, (x, y) -> x.ts != y.ts ? Long.compare(x.ts, y.ts) : Long.compare(x.order, y.order));
+            for (Event e : a) {
+                b.add(e.user, e.item);
+            }
+        }
+        return b.build();
+    }
+
+    private List<Event> readEvents(Lines r) throws IOException {
         List<Event> events = new ArrayList<>();
         String line;
         while ((line = r.next()) != null) {
@@ -135,20 +153,48 @@ public final class ClickLoader {
                 events.add(e);
             }
         }
-        // Group by user in first-seen order, then order each user's events by time, ties in file order.
-        Map<String, List<Event>> byUser = new java.util.LinkedHashMap<>();
-        for (Event e : events) {
-            byUser.computeIfAbsent(e.user, k -> new ArrayList<>()).add(e);
-        }
-        Interactions.Builder b = new Interactions.Builder();
-        for (List<Event> evs : byUser.values()) {
-            Event[] a = evs.toArray(new Event[0]);
-            Arrays.sort(a, (x, y) -> x.ts != y.ts ? Long.compare(x.ts, y.ts) : Long.compare(x.order, y.order));
-            for (Event e : a) {
-                b.add(e.user, e.item);
+        return events;
+    }
+
+    /** One behaviour with its event time in epoch milliseconds, for replays. */
+    public record TimedClick(String userId, String itemId, long tsMillis) {
+    }
+
+    /** Time given to the behaviours of S3Rec files, which carry none: one a minute from this instant. */
+    static final long SEQUENCE_EPOCH_MILLIS = Instant.parse("2020-01-01T00:00:00Z").toEpochMilli();
+
+    /**
+     * Every behaviour of {@code file} in event-time order (ties in file order), for replaying history as a
+     * stream. MovieLens and Taobao times are seconds and are scaled to milliseconds; S3Rec sequences carry no
+     * time, so the i-th behaviour of every user gets {@link #SEQUENCE_EPOCH_MILLIS} + i minutes.
+     */
+    public List<TimedClick> loadTimeline(Path file) throws IOException {
+        lines = 0;
+        filtered = 0;
+        malformed = 0;
+        examples.clear();
+        List<TimedClick> out = new ArrayList<>();
+        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            if (format == InputFormat.S3REC) {
+                Interactions seqs = loadSequences(r::readLine);
+                for (int u = 0; u < seqs.userCount(); u++) {
+                    int[] seq = seqs.sequence(u);
+                    for (int i = 0; i < seq.length; i++) {
+                        out.add(new TimedClick(seqs.userId(u), seqs.itemId(seq[i]), SEQUENCE_EPOCH_MILLIS + i * 60_000L));
+                    }
+                }
+                out.sort((x, y) -> Long.compare(x.tsMillis(), y.tsMillis()));
+            } else {
+                List<Event> events = readEvents(r::readLine);
+                events.sort((x, y) -> x.ts != y.ts ? Long.compare(x.ts, y.ts) : Long.compare(x.order, y.order));
+                long scale = format == InputFormat.JSONL ? 1 : 1000;
+                for (Event e : events) {
+                    out.add(new TimedClick(e.user, e.item, e.ts * scale));
+                }
             }
         }
-        return b.build();
+        report = new LoadReport(lines, out.size(), filtered, malformed, examples);
+        return out;
     }
 
     private Event parseJson(String line) {
