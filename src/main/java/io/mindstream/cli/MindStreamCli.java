@@ -25,6 +25,7 @@ import java.util.concurrent.Callable;
             PublishCommand.class,
             TrainCommand.class,
             DemoCommand.class,
+            GenerateCommand.class,
             CommandLine.HelpCommand.class,
         },
         exitCodeListHeading = "%nExit codes:%n",

@@ -76,6 +76,10 @@ public class RunCommand implements Callable<Integer> {
     String jobName;
     @Option(names = "--kafka-property", description = "extra Kafka client setting KEY=VALUE (repeatable)")
     List<String> kafkaProperty;
+    @Option(names = "--feature-store", paramLabel = "URL", description = "also keep every user's latest interests "
+            + "in Redis: redis://HOST:PORT[/DB][?key-prefix=...&ttl=...]; password from $MINDSTREAM_REDIS_PASSWORD "
+            + "(docs/FEATURE_STORE.md)")
+    String featureStore;
 
     @Option(names = "--local", description = "run on an embedded Flink runtime in this process")
     boolean local;

@@ -179,30 +179,20 @@ public final class Demo {
 
                 Thread progress = startProgress();
                 Thread retrain = null;
-                long start = System.nanoTime();
+                Pacer pacer = new Pacer(o.rate());
                 long liveNanos = o.duration().toNanos();
-                long retrainAt = start + liveNanos / 4;
-                long next = start;
-                double perNano = o.rate() / 1e9;
-                long due = 0;
-                while (!stopRequested && System.nanoTime() - start < liveNanos) {
-                    long now = System.nanoTime();
-                    long target = (long) ((now - start) * perNano);
-                    while (due < target && !stopRequested) {
+                while (!stopRequested && pacer.elapsedNanos() < liveNanos) {
+                    for (long due = pacer.due(); due > 0 && !stopRequested; due--) {
                         if (!traffic.sendLive(producer)) {
                             stopRequested = true;
                             break;
                         }
-                        due++;
+                        pacer.done(1);
                     }
-                    if (retrain == null && now >= retrainAt) {
+                    if (retrain == null && pacer.elapsedNanos() >= liveNanos / 4) {
                         retrain = startRetrain(bootstrap, first);
                     }
-                    next += 1_000_000L;
-                    long sleep = next - System.nanoTime();
-                    if (sleep > 0) {
-                        TimeUnit.NANOSECONDS.sleep(sleep);
-                    }
+                    pacer.tick();
                 }
                 producer.flush();
                 boolean interrupted = stopRequested;

@@ -33,6 +33,7 @@ public final class InterestPipeline {
     public static final String UPDATER_UID = "interest-updater";
     public static final String INTERESTS_SINK_UID = "interests-sink";
     public static final String DEAD_LETTER_SINK_UID = "dead-letter-sink";
+    public static final String FEATURE_STORE_SINK_UID = "feature-store-sink";
 
     /** The two output streams of the pipeline. */
     public record Outputs(DataStream<InterestUpdate> interests, DataStream<DeadLetter> deadLetters) {
@@ -45,6 +46,14 @@ public final class InterestPipeline {
     public static void build(StreamExecutionEnvironment env, Source<RawRecord, ?, ?> clickSource,
                              Source<RawRecord, ?, ?> weightsSource, Sink<InterestUpdate> interestSink,
                              Sink<DeadLetter> deadLetterSink, JobOptions options) {
+        build(env, clickSource, weightsSource, interestSink, deadLetterSink, null, options);
+    }
+
+    /** As above, and the interest updates also go to {@code featureStoreSink} when it is not null. */
+    public static void build(StreamExecutionEnvironment env, Source<RawRecord, ?, ?> clickSource,
+                             Source<RawRecord, ?, ?> weightsSource, Sink<InterestUpdate> interestSink,
+                             Sink<DeadLetter> deadLetterSink, Sink<InterestUpdate> featureStoreSink,
+                             JobOptions options) {
         DataStream<RawRecord> clicks = env.fromSource(clickSource, WatermarkStrategy.noWatermarks(), "clicks")
                 .uid(CLICKS_SOURCE_UID);
         DataStream<RawRecord> weights = env.fromSource(weightsSource, WatermarkStrategy.noWatermarks(), "weights")
@@ -53,6 +62,9 @@ public final class InterestPipeline {
         Outputs out = build(clicks, weights, options);
         out.interests().sinkTo(interestSink).name("interests").uid(INTERESTS_SINK_UID);
         out.deadLetters().sinkTo(deadLetterSink).name("dead letters").uid(DEAD_LETTER_SINK_UID);
+        if (featureStoreSink != null) {
+            out.interests().sinkTo(featureStoreSink).name("feature store").uid(FEATURE_STORE_SINK_UID);
+        }
     }
 
     /** The topology between raw records and the output streams. */

@@ -3,6 +3,7 @@ package io.mindstream.job;
 import io.mindstream.event.ClickEventParser;
 import io.mindstream.event.ModelAssembler;
 import io.mindstream.event.OutputFormat;
+import io.mindstream.feature.FeatureStoreOptions;
 
 import java.io.Serializable;
 import java.time.Duration;
@@ -13,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 
 /**
@@ -21,6 +23,7 @@ import java.util.Properties;
  * flag. {@link #OPTIONS} documents each key with its default.
  *
  * @param kafkaProperties extra Kafka client settings (security, timeouts), applied to every source and sink
+ * @param featureStore    Redis feature store URL (docs/FEATURE_STORE.md), empty when the job writes none
  */
 public record JobOptions(
         String bootstrapServers,
@@ -45,7 +48,8 @@ public record JobOptions(
         String transactionalIdPrefix,
         Duration transactionTimeout,
         String jobName,
-        Map<String, String> kafkaProperties) implements Serializable {
+        Map<String, String> kafkaProperties,
+        String featureStore) implements Serializable {
 
     /** How updates reach the interests topic. */
     public enum Delivery {
@@ -93,7 +97,8 @@ public record JobOptions(
             new Option("transactional-id-prefix", "mind-stream", "prefix of the Kafka transactional ids (unique per job on a cluster)"),
             new Option("transaction-timeout", "PT10M", "Kafka transaction timeout; at most PT10M (brokers refuse more than 15 minutes)"),
             new Option("job-name", "mind-stream interests", "the Flink job name"),
-            new Option("kafka-property", "", "extra Kafka client setting KEY=VALUE (repeatable; e.g. security.protocol=SSL)"));
+            new Option("kafka-property", "", "extra Kafka client setting KEY=VALUE (repeatable; e.g. security.protocol=SSL)"),
+            new Option("feature-store", "", "also keep every user's latest interests in Redis: redis://HOST:PORT[/DB][?key-prefix=...&ttl=...] (docs/FEATURE_STORE.md); empty = off"));
 
     public JobOptions {
         kafkaProperties = Map.copyOf(kafkaProperties);
@@ -170,7 +175,10 @@ public record JobOptions(
                 r.nonEmpty("transactional-id-prefix"),
                 r.duration("transaction-timeout", Duration.ofSeconds(1), MAX_TRANSACTION_TIMEOUT),
                 r.nonEmpty("job-name"),
-                kafka);
+                kafka,
+                r.string("feature-store"));
+        // Parsed here once so a bad URL is a usage error naming its parameter, not a failing task later.
+        o.featureStoreOptions();
         Duration ttl = o.stateTtl();
         if (!ttl.isZero() && ttl.compareTo(Duration.ofSeconds(1)) < 0) {
             throw new IllegalArgumentException("--state-ttl: must be PT0S (keep forever) or at least PT1S, got " + ttl);
@@ -193,6 +201,11 @@ public record JobOptions(
                 System::currentTimeMillis);
     }
 
+    /** The Redis feature store the job also writes, when {@code --feature-store} is given. */
+    public Optional<FeatureStoreOptions> featureStoreOptions() {
+        return featureStore.isEmpty() ? Optional.empty() : Optional.of(FeatureStoreOptions.parse(featureStore));
+    }
+
     /** Kafka client properties common to every source and sink. */
     public Properties kafkaClientProperties() {
         Properties p = new Properties();
@@ -204,7 +217,7 @@ public record JobOptions(
         return new JobOptions(bootstrapServers, clicksTopic, interestsTopic, weightsTopic, deadLetterTopic, groupId,
                 outputFormat, delivery, parallelism, dir, checkpointInterval, stateTtl, refreshOnModelChange,
                 windowLength, minTs, maxFuture, maxIdLength, maxRecordBytes, maxModelBytes, transactionalIdPrefix,
-                transactionTimeout, jobName, kafkaProperties);
+                transactionTimeout, jobName, kafkaProperties, featureStore);
     }
 
     static long parseInstant(String s) {

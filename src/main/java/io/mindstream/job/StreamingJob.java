@@ -1,5 +1,6 @@
 package io.mindstream.job;
 
+import io.mindstream.job.feature.RedisSink;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
@@ -74,7 +75,8 @@ public final class StreamingJob {
 
     public static void buildKafkaPipeline(StreamExecutionEnvironment env, JobOptions o) {
         InterestPipeline.build(env, KafkaConnectors.clicksSource(o, false), KafkaConnectors.weightsSource(o, false),
-                KafkaConnectors.interestsSink(o), KafkaConnectors.deadLetterSink(o), o);
+                KafkaConnectors.interestsSink(o), KafkaConnectors.deadLetterSink(o),
+                o.featureStoreOptions().map(RedisSink::forInterestUpdates).orElse(null), o);
     }
 
     /**
