@@ -18,10 +18,10 @@ import java.util.concurrent.Callable;
 
 /** {@code demo}: the whole system in one process, with synthetic or replayed traffic. */
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Runs everything in one process: an embedded Kafka broker, the Flink job (RocksDB state,",
-            "checkpoints), the ND4J trainer and traffic; trains and publishes a model, streams live events,",
-            "retrains and swaps the model mid-run, then prints a sample user and a summary line.",
-            "Nothing to install; every port, process and temporary directory is cleaned up."})
+        description = {"Runs the whole system in one process, with synthetic or replayed traffic.",
+            "An embedded Kafka broker, the Flink job (RocksDB state, checkpoints), the ND4J trainer and traffic:",
+            "trains and publishes a model, streams live events, retrains and swaps the model mid-run, then prints",
+            "a sample user and a summary line. Every port, process and temporary directory is cleaned up."})
 public class DemoCommand implements Callable<Integer> {
 
     @Spec

@@ -20,8 +20,9 @@ import java.util.concurrent.Callable;
 
 /** {@code generate}: synthetic click traffic with planted interests into a Kafka topic, at a fixed rate. */
 @Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Sends synthetic click events (users mixing 1-5 item clusters, Zipf popularity) to a Kafka",
-            "topic at a fixed rate, stamped with the current time, until --duration or Ctrl-C."})
+        description = {"Sends synthetic click events to a Kafka topic at a fixed rate.",
+            "Users mix 1-5 item clusters with Zipf popularity; events carry the current time; runs until",
+            "--duration or Ctrl-C."})
 public class GenerateCommand implements Callable<Integer> {
 
     @Spec

@@ -16,7 +16,7 @@ import java.util.concurrent.Callable;
 
 /** {@code lookup}: prints the interests the feature store holds for one user, as one JSON line. */
 @Command(name = "lookup", mixinStandardHelpOptions = true,
-        description = {"Print the latest interests of a user from the Redis feature store as one JSON line:",
+        description = {"Prints the latest interests of a user from the Redis feature store.", "One JSON line:",
             "{\"user_id\", \"model_version\", \"interests\": [[...]], \"event_ts\", \"updated_at\", \"update_seq\"}.",
             "Exit code 1 when the store holds nothing for the user or cannot be read."})
 public final class LookupCommand implements Callable<Integer> {

@@ -26,6 +26,8 @@ import java.util.concurrent.Callable;
             TrainCommand.class,
             DemoCommand.class,
             GenerateCommand.class,
+            LookupCommand.class,
+            BenchCommand.class,
             CommandLine.HelpCommand.class,
         },
         exitCodeListHeading = "%nExit codes:%n",
