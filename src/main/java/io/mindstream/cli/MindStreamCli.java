@@ -27,6 +27,7 @@ import java.util.concurrent.Callable;
             DemoCommand.class,
             GenerateCommand.class,
             LookupCommand.class,
+            BenchCommand.class,
             CommandLine.HelpCommand.class,
         },
         exitCodeListHeading = "%nExit codes:%n",

@@ -2,6 +2,7 @@ package io.mindstream.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.mindstream.event.ModelPublisher;
 import io.mindstream.model.MindModel;
 import io.mindstream.model.ModelBundle;
 import io.mindstream.train.BundleOutput;
@@ -39,8 +40,8 @@ import java.util.concurrent.Callable;
 
 /** {@code train}: train MIND on click history, measure it against baselines, write a model bundle. */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Trains MIND on click history with ND4J, evaluates it on held-out users (ComiRec protocol)",
-            "against most-popular and a single-vector model, and writes a mind-bundle/1 model bundle."})
+        description = "Trains MIND on click history with ND4J, evaluates it on held-out users (ComiRec protocol) "
+                + "against most-popular and a single-vector model, and writes a mind-bundle/1 model bundle.")
 public class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--input", paramLabel = "FILE", description = "Click history file (or --from-kafka).")
@@ -55,11 +56,22 @@ public class TrainCommand implements Callable<Integer> {
             + "end offsets at start instead of --input.")
     boolean fromKafka;
 
-    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT,...", description = "Kafka brokers for --from-kafka.")
+    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT,...", description = "Kafka brokers for --from-kafka and --publish.")
     String bootstrapServers;
 
     @Option(names = "--clicks-topic", paramLabel = "TOPIC", description = "Click topic for --from-kafka.")
     String clicksTopic;
+
+    @Option(names = "--publish", description = "Also publish the model to --weights-topic on --bootstrap-servers "
+            + "(inline chunks, as the publish command); retried, and the bundle in --output is replaced only after "
+            + "the publication succeeded.")
+    boolean publish;
+
+    @Option(names = "--weights-topic", paramLabel = "TOPIC", description = "The job's weights topic, for --publish.")
+    String weightsTopic;
+
+    @Option(names = "--chunk-bytes", description = "Largest weights-topic chunk (default ${DEFAULT-VALUE}).")
+    int chunkBytes = ModelPublisher.DEFAULT_CHUNK_BYTES;
 
     @Option(names = "--every", paramLabel = "DURATION",
             description = "Retrain periodically (ISO-8601, e.g. PT1H): warm start from the bundle in --output, "
@@ -185,6 +197,12 @@ public class TrainCommand implements Callable<Integer> {
         if (input != null && !Files.isRegularFile(input)) {
             throw usage("--input " + input + " is not a readable file");
         }
+        if (publish && (bootstrapServers == null || weightsTopic == null)) {
+            throw usage("--publish needs --bootstrap-servers and --weights-topic");
+        }
+        if (chunkBytes < 1024) {
+            throw usage("--chunk-bytes must be at least 1024, got " + chunkBytes);
+        }
         if (every != null && (every.isNegative() || every.isZero())) {
             throw usage("--every must be a positive ISO-8601 duration such as PT1H, got " + every);
         }
@@ -204,9 +222,9 @@ public class TrainCommand implements Callable<Integer> {
             dataSplit = DataSplit.of(data, options.splitMode(), options.seed());
             result = Trainer.train(dataSplit, version, options, progress);
         }
-        BundleOutput.replace(result.model(), output);
+        publishWithRetry(result.model());
         out.println("wrote model " + result.model().version() + " (" + result.model().itemCount() + " items) to "
-                + output);
+                + output + (publish ? " and published it to " + weightsTopic : ""));
         out.print(result.table());
         out.printf(Locale.ROOT, "training: mind %d steps, %.0f samples/s%s%n", result.mind().steps(),
                 result.mind().samplesPerSecond(), result.singleVector() == null ? ""
@@ -253,11 +271,47 @@ public class TrainCommand implements Callable<Integer> {
         }
         PeriodicTrainer periodic;
         try (ConsoleProgress progress = new ConsoleProgress(out, System.console() != null)) {
-            periodic = new PeriodicTrainer(() -> load(loader), options, gateTolerance,
-                    model -> BundleOutput.replace(model, output), current, progress, 3, Duration.ofSeconds(2));
+            periodic = new PeriodicTrainer(() -> load(loader), options, gateTolerance, this::deliver, current, progress,
+                    PUBLISH_ATTEMPTS, PUBLISH_BACKOFF);
             periodic.run(every, rounds);
         }
         return 0;
+    }
+
+    static final int PUBLISH_ATTEMPTS = 3;
+    static final Duration PUBLISH_BACKOFF = Duration.ofSeconds(2);
+
+    /**
+     * Publishes (when asked) and then replaces the bundle: the directory always holds the last model that was
+     * fully published, which is what the next periodic round warm-starts from. Chunks of a failed publication
+     * are never completed, so the job's assembler never applies them.
+     */
+    private void deliver(MindModel model) throws Exception {
+        if (publish) {
+            try (ModelPublisher publisher = new ModelPublisher(bootstrapServers, weightsTopic, chunkBytes, Map.of())) {
+                int chunks = publisher.publishInline(model.version(), ModelBundle.toPayload(model));
+                out.println("published " + model.version() + " to " + weightsTopic + " in " + chunks + " chunk(s)");
+            }
+        }
+        BundleOutput.replace(model, output);
+    }
+
+    private void publishWithRetry(MindModel model) throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                deliver(model);
+                return;
+            } catch (Exception e) {
+                if (attempt == PUBLISH_ATTEMPTS) {
+                    throw new CommandFailedException("publishing " + model.version() + " failed after " + attempt
+                            + " attempts: " + e.getMessage(), e);
+                }
+                err.println(spec.qualifiedName() + ": publish attempt " + attempt + " failed (" + e.getMessage()
+                        + "), retrying");
+                err.flush();
+                Thread.sleep(PUBLISH_BACKOFF.toMillis() << (attempt - 1));
+            }
+        }
     }
 
     TrainOptions options() {

@@ -127,6 +127,8 @@ public final class Demo {
     private final Set<String> versionsSeen = ConcurrentHashMap.newKeySet();
     private final AtomicReference<String> currentVersion = new AtomicReference<>("-");
     private final Map<String, MindModel> models = new ConcurrentHashMap<>();
+    private final AtomicReference<String> retrained = new AtomicReference<>();
+    private final List<Path> temporaryDirectories = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public Demo(Options options, PrintStream out, boolean terminal) {
         this.o = options;
@@ -144,15 +146,22 @@ public final class Demo {
         }
     }
 
+    /** The temporary directories this demo created (all deleted when {@link #run()} returns). */
+    public List<Path> temporaryDirectories() {
+        return List.copyOf(temporaryDirectories);
+    }
+
     /** Runs the whole demo; every process, port and temporary directory is gone when it returns. */
     public Summary run() throws Exception {
         Path work = Files.createTempDirectory("mind-stream-demo-");
+        temporaryDirectories.add(work);
         EmbeddedKafka kafka = null;
         StreamingJob.LocalJob job = null;
         Thread reader = null;
         try {
             say("starting an embedded Kafka broker (KRaft)");
             kafka = EmbeddedKafka.start();
+            temporaryDirectories.add(kafka.directory());
             kafka.createTopics(List.of(
                     EmbeddedKafka.topic(CLICKS, 2, Map.of()),
                     EmbeddedKafka.topic(INTERESTS, 2, Map.of("cleanup.policy", "compact")),
@@ -198,6 +207,10 @@ public final class Demo {
                 boolean interrupted = stopRequested;
                 if (retrain != null) {
                     retrain.join(interrupted ? 1000 : TimeUnit.SECONDS.toMillis(120));
+                }
+                if (!interrupted && retrained.get() != null) {
+                    // a retrain that finished late is still installed and shown before the report
+                    awaitVersion(retrained.get(), Duration.ofSeconds(120));
                 }
                 drain(interrupted ? Duration.ofSeconds(5) : o.drainTimeout());
                 progress.interrupt();
@@ -491,6 +504,7 @@ public final class Demo {
                 MindModel second = train(first, budget);
                 if (!stopRequested) {
                     publish(bootstrap, second);
+                    retrained.set(second.version());
                 }
             } catch (Exception e) {
                 say("retraining failed: " + e);

@@ -96,6 +96,11 @@ public final class EmbeddedKafka implements AutoCloseable {
         return bootstrapServers;
     }
 
+    /** The temporary directory holding the broker's logs; deleted by {@link #close()}. */
+    public Path directory() {
+        return dir;
+    }
+
     /** Creates topics with the given partition counts and per-topic configs. */
     public void createTopics(Collection<NewTopic> topics) throws Exception {
         try (Admin admin = admin()) {

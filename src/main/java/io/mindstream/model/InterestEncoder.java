@@ -22,7 +22,7 @@ public final class InterestEncoder {
     private final Interests result = new Interests();
     private int[] rows = new int[0];
     private float[] logits = new float[0];
-    private float[] weights = new float[0];
+    private float[] scratch = new float[0];
 
     public InterestEncoder() {
         this(RoutingKernels.best());
@@ -94,14 +94,17 @@ public final class InterestEncoder {
         int cells = k * n;
         if (logits.length < cells) {
             logits = new float[cells];
-            weights = new float[cells];
+        }
+        int scratchSize = kernel.scratchSize(n, k, d);
+        if (scratch.length < scratchSize) {
+            scratch = new float[scratchSize];
         }
         if (init == null) {
             InitialLogits.fill(userSeed, rows, n, k, cfg.initStddev(), logits);
         } else {
             copyExplicit(init, k, n);
         }
-        kernel.route(model.mappedTable(), rows, n, k, d, cfg.iterations(), cfg.softmax(), logits, weights,
+        kernel.route(model.mappedTable(), rows, n, k, d, cfg.iterations(), cfg.softmax(), logits, scratch,
                 result.buffer());
         return result;
     }
@@ -117,7 +120,14 @@ public final class InterestEncoder {
                         + (init[j] == null ? 0 : init[j].length) + " values, expected one per usable behaviour ("
                         + n + ")");
             }
-            System.arraycopy(init[j], 0, logits, j * n, n);
+            for (int i = 0; i < n; i++) {
+                float b = init[j][i];
+                if (!Float.isFinite(b)) {
+                    throw new IllegalArgumentException("init_logits row " + j + " has a non-finite value (" + b
+                            + ") at position " + i);
+                }
+                logits[j * n + i] = b;
+            }
         }
     }
 

@@ -10,6 +10,14 @@ public interface RoutingKernel {
     String name();
 
     /**
+     * How many floats of scratch {@link #route} needs for n behaviours, k interests and dimension d. The
+     * plain kernel needs the k x n routing weights; faster ones also keep padded and transposed copies.
+     */
+    default int scratchSize(int n, int k, int dim) {
+        return k * n;
+    }
+
+    /**
      * Runs {@code iterations} rounds of dynamic routing of n behaviours into k interests.
      *
      * @param table      the mapped table u_hat = E·S, row-major, {@code dim} floats per row
@@ -19,11 +27,12 @@ public interface RoutingKernel {
      * @param dim        embedding dimension d
      * @param iterations R, at least 1
      * @param softmax    the axis of the routing softmax
-     * @param logits     the k x n initial logits, row-major ({@code logits[j * n + i]}); used as scratch and
-     *                   overwritten
-     * @param weights    scratch of at least k x n floats
+     * @param logits     the k x n initial logits, row-major ({@code logits[j * n + i]}); may be used as scratch
+     *                   and overwritten
+     * @param scratch    at least {@link #scratchSize scratchSize(n, k, dim)} floats of scratch
      * @param out        receives the interests v_1..v_k, row-major, {@code k * dim} floats
+     * @throws IllegalArgumentException when scratch is too small
      */
     void route(float[] table, int[] rows, int n, int k, int dim, int iterations, RoutingSoftmax softmax,
-               float[] logits, float[] weights, float[] out);
+               float[] logits, float[] scratch, float[] out);
 }

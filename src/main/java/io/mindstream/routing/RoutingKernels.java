@@ -46,20 +46,29 @@ public final class RoutingKernels {
     public static RoutingKernel best() {
         RoutingKernel k = defaultKernel;
         if (k == null) {
-            k = choose(System.getProperty(FORCE_PROPERTY, ""));
+            k = choose(System.getProperty(FORCE_PROPERTY, ""), vectorAvailable());
             defaultKernel = k;
         }
         return k;
     }
 
-    static RoutingKernel choose(String forced) {
-        switch (forced) {
+    /**
+     * The kernel for a value of {@value #FORCE_PROPERTY} ("" when unset) in a JVM where the Vector API is or is
+     * not available. A forced "vector" without the module is an error rather than a silent fallback, so a
+     * benchmark or test never measures the wrong kernel.
+     */
+    static RoutingKernel choose(String forced, boolean vectorAvailable) {
+        switch (forced.trim()) {
             case "scalar":
                 return scalar();
             case "vector":
-                return vector();
+                if (!vectorAvailable) {
+                    throw new IllegalStateException(FORCE_PROPERTY + "=vector but the Vector API is not available:"
+                            + " start the JVM with --add-modules jdk.incubator.vector");
+                }
+                return VectorRoutingKernel.INSTANCE;
             case "":
-                if (vectorAvailable()) {
+                if (vectorAvailable) {
                     return VectorRoutingKernel.INSTANCE;
                 }
                 LOG.info("jdk.incubator.vector is absent; routing uses the plain Java kernel");

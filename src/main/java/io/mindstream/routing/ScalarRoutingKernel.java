@@ -16,6 +16,9 @@ public final class ScalarRoutingKernel implements RoutingKernel {
     @Override
     public void route(float[] table, int[] rows, int n, int k, int dim, int iterations, RoutingSoftmax softmax,
                       float[] logits, float[] weights, float[] out) {
+        if (weights.length < k * n) {
+            throw new IllegalArgumentException("scratch has " + weights.length + " floats, " + k * n + " needed");
+        }
         for (int r = 0; r < iterations; r++) {
             Softmax.apply(softmax, logits, weights, k, n);
             for (int j = 0; j < k; j++) {

@@ -109,7 +109,10 @@ public final class Evaluator {
         float[] one = new float[k * d];
         float[] block = new float[CHUNK * k * d];
         int[] counts = new int[CHUNK];
-        float[] best = new float[CHUNK * vocab];
+        float[] all = new float[CHUNK * k * vocab];
+        float[] best = new float[vocab];
+        INDArray q = Nd4j.create(DataType.FLOAT, (long) CHUNK * k, d);
+        INDArray scores = Nd4j.create(DataType.FLOAT, (long) CHUNK * k, vocab);
         int[] top = new int[TOP_N];
         float[] topScore = new float[TOP_N];
         for (int from = 0; from < users.size(); from += CHUNK) {
@@ -124,14 +127,21 @@ public final class Evaluator {
                     System.arraycopy(one, src * d, block, (b * k + j) * d, d);
                 }
             }
-            INDArray q = Nd4j.createFromArray(Arrays.copyOf(block, c * k * d)).reshape(c * k, d);
-            INDArray scores = q.mmul(table.transpose());
-            INDArray maxed = k == 1 ? scores : scores.reshape(c, k, vocab).max(1);
-            maxed = maxed.castTo(DataType.FLOAT).dup('c');
-            maxed.data().asNioFloat().get(best, 0, c * vocab);
+            q.data().asNioFloat().put(block);
+            // scores = Q E^T, issued as the column-major (E Q^T) into the c-order block (no layout copy)
+            Nd4j.gemm(table, q, scores.transpose(), false, true, 1.0, 0.0);
+            scores.data().asNioFloat().get(all, 0, c * k * vocab);
             for (int b = 0; b < c; b++) {
                 DataSplit.HeldOut u = users.get(from + b);
-                int found = counts[b] == 0 ? 0 : topN(best, b * vocab, vocab, top, topScore);
+                // max over the user's interests (rows beyond K' repeat the first)
+                System.arraycopy(all, b * k * vocab, best, 0, vocab);
+                for (int j = 1; j < k; j++) {
+                    int o = (b * k + j) * vocab;
+                    for (int i = 0; i < vocab; i++) {
+                        best[i] = Math.max(best[i], all[o + i]);
+                    }
+                }
+                int found = counts[b] == 0 ? 0 : topN(best, 0, vocab, top, topScore);
                 int[] items = new int[found];
                 for (int i = 0; i < found; i++) {
                     items[i] = rowItem[top[i]];

@@ -6,20 +6,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The demo end to end, small: every live event gets its update, two models, dead letters, purity, cleanup. */
@@ -32,14 +28,15 @@ class DemoITCase {
     @Test
     @Timeout(300)
     void aShortSyntheticRunDeliversAnUpdateForEveryLiveEventUnderTwoModels() throws Exception {
-        Set<Path> before = demoTempDirs();
         Demo.Options options = new Demo.Options(Duration.ofSeconds(12), 300, 800, 8, 40, 20_000, 7, null, null,
                 1.0, JobOptions.Delivery.AT_LEAST_ONCE, OutputFormat.BINARY, 1, Duration.ofSeconds(6), 0.01,
                 Duration.ofSeconds(60));
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         Demo.Summary s;
+        Demo demo;
         try (PrintStream out = new PrintStream(buf, true, StandardCharsets.UTF_8)) {
-            s = new Demo(options, out, false).run();
+            demo = new Demo(options, out, false);
+            s = demo.run();
         }
         String text = buf.toString(StandardCharsets.UTF_8);
         Matcher m = SUMMARY.matcher(text);
@@ -54,20 +51,43 @@ class DemoITCase {
         assertTrue(text.contains("sample user "), text);
         assertTrue(text.contains("-> cluster c"), text);
         assertTrue(text.lines().anyMatch(l -> l.startsWith("[") && l.contains("events/s")), "progress lines");
-        assertEquals(before, demoTempDirs(), "temporary directories removed");
-    }
-
-    private static Set<Path> demoTempDirs() throws IOException {
-        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
-        try (Stream<Path> s = Files.list(tmp)) {
-            return new HashSet<>(s.filter(p -> {
-                String n = p.getFileName().toString();
-                return n.startsWith("mind-stream-demo-") || n.startsWith("mind-stream-kafka-");
-            }).toList());
+        assertEquals(2, demo.temporaryDirectories().size(), "the work and broker directories");
+        for (Path p : demo.temporaryDirectories()) {
+            assertFalse(Files.exists(p), p + " removed");
         }
     }
 
-    static List<String> lines(String s) {
-        return s.lines().toList();
+    @Test
+    @Timeout(300)
+    void replayingAClickFileSendsItsTailLiveInTimestampOrder(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        // a JSONL history in the stream's own schema, as a user would replay it
+        Path file = dir.resolve("clicks.jsonl");
+        SyntheticWorld world = new SyntheticWorld(new SyntheticWorld.Shape(6, 30, 400, 1.1), 3,
+                System.currentTimeMillis() - Duration.ofDays(3).toMillis());
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 12_000; i++) {
+            SyntheticWorld.Click c = world.next();
+            sb.append(new String(io.mindstream.event.ClickJson.write(c.userId(), c.itemId(), c.ts(), null, null),
+                    StandardCharsets.UTF_8)).append('\n');
+        }
+        sb.append("not a click\n");
+        Files.writeString(file, sb);
+        Demo.Options options = new Demo.Options(Duration.ofSeconds(8), 400, 1, 1, 2, 1000, 5, file,
+                io.mindstream.train.InputFormat.JSONL, 1.0, JobOptions.Delivery.EXACTLY_ONCE, OutputFormat.JSON, 1,
+                Duration.ofSeconds(5), 0.0, Duration.ofSeconds(60));
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        Demo.Summary s;
+        try (PrintStream out = new PrintStream(buf, true, StandardCharsets.UTF_8)) {
+            s = new Demo(options, out, false).run();
+        }
+        String text = buf.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("replaying " + file), text);
+        assertTrue(s.events() > 1000, "live events replayed: " + s.events());
+        assertEquals(s.events(), s.updates(), "every replayed event has its update (exactly-once, read_committed)");
+        assertEquals(2, s.models());
+        assertEquals(0, s.deadLetters());
+        assertEquals(null, s.purity(), "no planted clusters in replayed data");
+        assertTrue(text.strip().endsWith(s.line()), text);
     }
 }

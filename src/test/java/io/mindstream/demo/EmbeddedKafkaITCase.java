@@ -27,7 +27,7 @@ class EmbeddedKafkaITCase {
     void aRecordProducedIsConsumedAndCloseRemovesTheLogDirectory() throws Exception {
         Path dir;
         try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
-            dir = logDirOf(kafka);
+            dir = kafka.directory();
             kafka.createTopics(List.of(EmbeddedKafka.topic("t", 1, Map.of("cleanup.policy", "compact"))));
             Properties pp = new Properties();
             pp.put("bootstrap.servers", kafka.bootstrapServers());
@@ -53,11 +53,5 @@ class EmbeddedKafkaITCase {
             assertEquals(List.of("k=v"), got);
         }
         assertFalse(Files.exists(dir), "log directory removed on close");
-    }
-
-    private static Path logDirOf(EmbeddedKafka kafka) throws Exception {
-        java.lang.reflect.Field f = EmbeddedKafka.class.getDeclaredField("dir");
-        f.setAccessible(true);
-        return (Path) f.get(kafka);
     }
 }
