@@ -148,6 +148,7 @@ public final class PipelineBenchmark {
     private Path work;
     private MindModel model;
     private String warmSavepoint;
+    private double savepointBytesPerUser;
 
     public PipelineBenchmark(Options options, Consumer<String> progress) {
         this.o = options;
@@ -467,8 +468,9 @@ public final class PipelineBenchmark {
         } finally {
             PROBES.remove(probeId);
         }
-        progress.accept(String.format(Locale.ROOT, "warm state ready in %.1f s: %s",
-                (System.nanoTime() - start) / 1e9, warmSavepoint));
+        savepointBytesPerUser = directoryBytes(Path.of(java.net.URI.create(warmSavepoint))) / (double) users;
+        progress.accept(String.format(Locale.ROOT, "warm state ready in %.1f s: %s (%.0f bytes per user in RocksDB "
+                + "files)", (System.nanoTime() - start) / 1e9, warmSavepoint, savepointBytesPerUser));
         return warmSavepoint;
     }
 
@@ -494,7 +496,10 @@ public final class PipelineBenchmark {
         InterestPipeline.Outputs out = InterestPipeline.build(clicks, weightStream, jo);
         out.interests().filter(new RecordUpdates(probeId)).name("encode + record").sinkTo(new DiscardingSink<>());
         try {
-            return measure("operator-mind", env, probe, operatorExtras(jo));
+            Map<String, String> extra = operatorExtras(jo);
+            // the native savepoint is RocksDB's own SST files: keys, TTL timestamps, values, block compression
+            extra.put("state_bytes_per_user", String.valueOf(Math.round(savepointBytesPerUser)));
+            return measure("operator-mind", env, probe, extra);
         } finally {
             PROBES.remove(probeId);
         }
@@ -754,6 +759,12 @@ public final class PipelineBenchmark {
             Thread.currentThread().interrupt();
         } catch (Exception ignored) {
             // already gone
+        }
+    }
+
+    private static long directoryBytes(Path dir) throws IOException {
+        try (var walk = Files.walk(dir)) {
+            return walk.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
         }
     }
 

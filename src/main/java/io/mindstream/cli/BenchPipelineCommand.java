@@ -1,7 +1,6 @@
 package io.mindstream.cli;
 
 import io.mindstream.bench.PipelineBenchmark;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -97,8 +96,4 @@ public final class BenchPipelineCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Runs the command on its own, until it is listed under {@code bench}. */
-    public static void main(String[] args) {
-        System.exit(MindStreamCli.configure(new CommandLine(new BenchPipelineCommand())).execute(args));
-    }
 }
