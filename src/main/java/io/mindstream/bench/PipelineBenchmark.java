@@ -605,14 +605,15 @@ public final class PipelineBenchmark {
         AtomicLong produced = new AtomicLong();
         volatileStop = false;
         KafkaConsumer<byte[], byte[]> consumer = consumer(kafka.bootstrapServers());
-        consumer.subscribe(List.of(jo.interestsTopic()));
         Thread reader = new Thread(() -> readUpdates(consumer, probe), "bench-reader");
-        JobClient client = env.executeAsync("bench " + name);
         Thread writer = new Thread(() -> produce(kafka.bootstrapServers(), jo.clicksTopic(), rate, produced, probe),
                 "bench-producer");
-        reader.start();
-        writer.start();
+        JobClient client = null;
         try {
+            consumer.subscribe(List.of(jo.interestsTopic()));
+            client = env.executeAsync("bench " + name);
+            reader.start();
+            writer.start();
             sleepChecking(client, o.warmup().plusSeconds(5));
             long c0 = probe.count.sum();
             long t0 = System.nanoTime();
@@ -637,10 +638,18 @@ public final class PipelineBenchmark {
                     probe.latency.quantileMillis(0.99), m);
         } finally {
             volatileStop = true;
-            writer.join(10_000);
-            consumer.wakeup();
-            reader.join(10_000);
-            cancel(client);
+            if (writer.isAlive()) {
+                writer.join(10_000);
+            }
+            if (reader.isAlive()) {
+                consumer.wakeup();
+                reader.join(10_000);
+            } else {
+                consumer.close();
+            }
+            if (client != null) {
+                cancel(client);
+            }
         }
     }
 
