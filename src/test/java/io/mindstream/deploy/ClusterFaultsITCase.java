@@ -19,7 +19,6 @@ import io.mindstream.model.InterestEncoder;
 import io.mindstream.model.MindModel;
 import io.mindstream.testing.FlinkStandaloneCluster;
 import io.mindstream.testing.KafkaBrokerProcess;
-import io.mindstream.testing.ManagedProcess;
 import io.mindstream.testing.Waits;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -38,25 +37,80 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * A TaskManager is SIGKILLed while clicks stream in, on the standalone cluster in exactly-once mode. Flink restores
- * the last completed checkpoint on a replacement TaskManager and replays the clicks after it; the Kafka
- * transactions of the dead attempt are aborted. A read_committed consumer must therefore see exactly one update per
- * click, each equal to local routing of the user's sequence up to that click.
+ * Faults injected for real while clicks stream into the job jar on the standalone cluster in exactly-once mode: a
+ * TaskManager SIGKILL, a Kafka broker SIGKILL and restart, a stop with savepoint and a restart at another
+ * parallelism. Whatever happens, a read_committed consumer must see exactly one update per click, each equal to
+ * local routing of the user's sequence up to that click, and every user's last update equal to routing of the
+ * whole sequence. Each test prints the measured time from the fault to the first committed update of a click sent
+ * after it.
  */
-class TaskManagerCrashITCase {
+class ClusterFaultsITCase {
+
+    /** What happens to the running job once a third of the clicks is out; returns the job id afterwards. */
+    @FunctionalInterface
+    interface Fault {
+        String inject(KafkaBrokerProcess kafka, FlinkStandaloneCluster cluster, String jobId, List<String> jobArgs)
+                throws Exception;
+    }
+
+    record Outcome(int sentAtFault, int clicks, long firstUpdateAfterFaultMs, String jobId, long restoredCheckpoints) {
+    }
+
+    @Test
+    @Timeout(value = 6, unit = TimeUnit.MINUTES)
+    void taskManagerSigkillMidStreamLosesAndDuplicatesNothing() throws Exception {
+        Outcome o = streamThrough("tm-crash", (kafka, cluster, jobId, args) -> {
+            cluster.killTaskManager(cluster.taskManagers().get(0));
+            cluster.startTaskManager();
+            return jobId;
+        });
+        assertTrue(o.restoredCheckpoints() >= 1, "the job restored a checkpoint after the crash: " + o);
+        report("TaskManager SIGKILL", o);
+    }
+
+    @Test
+    @Timeout(value = 6, unit = TimeUnit.MINUTES)
+    void kafkaBrokerSigkillAndRestartMidStreamLosesAndDuplicatesNothing() throws Exception {
+        Outcome o = streamThrough("broker-crash", (kafka, cluster, jobId, args) -> {
+            kafka.kill();
+            Thread.sleep(3_000); // down long enough for every client to notice
+            kafka.startBroker(START);
+            return jobId;
+        });
+        report("Kafka broker SIGKILL + restart", o);
+    }
+
+    @Test
+    @Timeout(value = 6, unit = TimeUnit.MINUTES)
+    void stopWithSavepointAndRestartAtAnotherParallelismKeepsEverySequence() throws Exception {
+        Outcome o = streamThrough("rescale", (kafka, cluster, jobId, args) -> {
+            String savepoint = cluster.rest().stopWithSavepoint(jobId,
+                    cluster.checkpointDir().resolveSibling("savepoints").toUri().toString(), Duration.ofSeconds(60));
+            String jarId = cluster.rest().uploadJar(JOB_JAR);
+            String rescaled = cluster.rest().runJar(jarId, null, args, 1, savepoint);
+            cluster.awaitJobRunning(rescaled, START);
+            return rescaled;
+        });
+        assertEquals(1, o.restoredCheckpoints(), "the rescaled job started from the savepoint: " + o);
+        report("stop with savepoint, parallelism 2 -> 1", o);
+    }
+
+    private static void report(String fault, Outcome o) {
+        System.out.printf("%s after %d of %d clicks: first committed update of a later click %d ms after the fault; "
+                + "each click exactly one update; %d checkpoint/savepoint restore(s)%n",
+                fault, o.sentAtFault(), o.clicks(), o.firstUpdateAfterFaultMs(), o.restoredCheckpoints());
+    }
 
     static final int USERS = 20;
     static final int EVENTS_PER_USER = 60;
     static final int ITEMS = 40;
 
-    @Test
-    @Timeout(value = 6, unit = TimeUnit.MINUTES)
-    void taskManagerSigkillMidStreamLosesAndDuplicatesNothing() throws Exception {
+    private static Outcome streamThrough(String name, Fault fault) throws Exception {
         assertTrue(Files.isRegularFile(JOB_JAR), JOB_JAR + " is missing: run `mvn package` first");
-        MindModel v1 = model("tm-crash-v1", 31);
+        MindModel v1 = model(name + "-v1", 31);
 
-        try (KafkaBrokerProcess kafka = KafkaBrokerProcess.start("tm-crash-kafka", START);
-             FlinkStandaloneCluster cluster = FlinkStandaloneCluster.builder("tm-crash-flink").build()) {
+        try (KafkaBrokerProcess kafka = KafkaBrokerProcess.start(name + "-kafka", START);
+             FlinkStandaloneCluster cluster = FlinkStandaloneCluster.builder(name + "-flink").build()) {
             kafka.createTopics(List.of(
                     new NewTopic("clicks", 2, (short) 1),
                     new NewTopic("interests", 2, (short) 1),
@@ -67,12 +121,13 @@ class TaskManagerCrashITCase {
                 updates.subscribe(List.of("interests"));
                 publish(kafka, v1);
                 cluster.start(1, START);
-                String jobId = cluster.submit(JOB_JAR, List.of(
+                List<String> jobArgs = List.of(
                         "--bootstrap-servers", kafka.bootstrapServers(),
                         "--clicks-topic", "clicks", "--interests-topic", "interests",
                         "--weights-topic", "weights", "--dead-letter-topic", "dead-letters",
                         "--output-format", "json", "--delivery", "exactly-once",
-                        "--checkpoint-interval", "PT1S"), 2, START);
+                        "--checkpoint-interval", "PT1S");
+                String jobId = cluster.submit(JOB_JAR, jobArgs, 2, START);
 
                 List<InterestUpdate> received = new ArrayList<>();
                 JsonInterestCodec codec = new JsonInterestCodec();
@@ -125,11 +180,9 @@ class TaskManagerCrashITCase {
                 Waits.until("a third of the clicks sent and a checkpoint completed", Duration.ofSeconds(60),
                         Duration.ofMillis(20), () -> sent.get() >= clicks.size() / 3
                                 && cluster.rest().completedCheckpoints(jobId) > checkpointsBefore, cluster::diagnostics);
-                ManagedProcess victim = cluster.taskManagers().get(0);
                 int sentAtKill = sent.get();
                 long killedAt = System.nanoTime();
-                cluster.killTaskManager(victim);
-                cluster.startTaskManager();
+                String jobAfter = fault.inject(kafka, cluster, jobId, jobArgs);
 
                 // Collect every click's update; note when the first update of a click sent after the kill commits.
                 Map<String, Integer> updatesPerEvent = new HashMap<>();
@@ -171,13 +224,11 @@ class TaskManagerCrashITCase {
                     assertMatches(encoder.encode(v1, s.getKey(), s.getValue()), last, s.getKey() + " final");
                     assertEquals(EVENTS_PER_USER, last.updateSeq(), s.getKey() + ": one update per click, in order");
                 }
-                long restored = cluster.rest().restoredCheckpoints(jobId);
-                assertTrue(restored >= 1, "the job restored a checkpoint after the crash, restored = " + restored);
+                long restored = cluster.rest().restoredCheckpoints(jobAfter);
                 assertTrue(firstAfterKillMs[0] > 0);
-                cluster.rest().cancel(jobId);
-                System.out.printf("TaskManager SIGKILL after %d of %d clicks: first committed update of a later click "
-                        + "%d ms after the kill; %d clicks, each with exactly one update; %d checkpoint restore(s)%n",
-                        sentAtKill, clicks.size(), firstAfterKillMs[0], byEvent.size(), restored);
+                assertTrue(sentAtKill < clicks.size(), "the fault came mid-stream");
+                cluster.rest().cancel(jobAfter);
+                return new Outcome(sentAtKill, clicks.size(), firstAfterKillMs[0], jobAfter, restored);
             }
         }
     }
