@@ -30,8 +30,8 @@ import java.util.concurrent.TimeUnit;
 
 /** {@code bench}: runs the JMH benchmarks shipped in the distribution and prints one line per result. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Run the JMH benchmarks and print one line per result.",
-        subcommands = BenchCommand.Routing.class)
+        description = "Run the benchmarks (routing: JMH; pipeline: the streaming job end to end) and print one line per result.",
+        subcommands = {BenchCommand.Routing.class, BenchPipelineCommand.class})
 public final class BenchCommand implements Callable<Integer> {
 
     @Spec
@@ -42,7 +42,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        throw new ParameterException(spec.commandLine(), "Missing subcommand: routing");
+        throw new ParameterException(spec.commandLine(), "Missing subcommand: routing or pipeline");
     }
 
     /** Runs {@code bench} on its own, for use without the root command. */

@@ -92,7 +92,7 @@ public final class InterestUpdater extends KeyedBroadcastProcessFunction<String,
     }
 
     /** The keyed state: one {@link UserWindow} per user, with Flink's TTL as the background clean-up. */
-    static ValueStateDescriptor<UserWindow> windowDescriptor(Duration ttl) {
+    public static ValueStateDescriptor<UserWindow> windowDescriptor(Duration ttl) {
         ValueStateDescriptor<UserWindow> d = new ValueStateDescriptor<>("behaviour-window", UserWindowSerializer.INSTANCE);
         if (!ttl.isZero()) {
             d.enableTimeToLive(StateTtlConfig.newBuilder(ttl)

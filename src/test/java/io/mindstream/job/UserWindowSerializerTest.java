@@ -102,6 +102,35 @@ class UserWindowSerializerTest {
     }
 
     @Test
+    void readsValuesOfTheFirstFormat() throws IOException {
+        // format 1, as the first release wrote it: StringValue-encoded ids
+        for (UserWindow w : new UserWindow[] {new UserWindow(), window(30, true), window(5, false), unicode()}) {
+            DataOutputSerializer out = new DataOutputSerializer(64);
+            out.writeByte(UserWindowSerializer.FORMAT_STRING_VALUE);
+            UserWindowSerializer.writeVarLong(out, w.updateSeq());
+            UserWindowSerializer.writeVarLong(out, w.lastEventAt());
+            UserWindowSerializer.writeVarLong(out, w.size());
+            if (w.size() > 0) {
+                out.writeLong(w.ts(0));
+                for (int i = 0; i < w.size(); i++) {
+                    UserWindowSerializer.writeVarLong(out, w.ts(i) - (i == 0 ? w.ts(0) : w.ts(i - 1)));
+                    org.apache.flink.types.StringValue.writeString(w.item(i), out);
+                    org.apache.flink.types.StringValue.writeString(w.eventId(i), out);
+                }
+            }
+            assertEquals(w, read(out.getCopyOfBuffer()));
+        }
+    }
+
+    private static UserWindow unicode() {
+        UserWindow w = new UserWindow();
+        w.insert("商品-ü-🙂", T0, null, 10);
+        w.insert("b", T0, "", 10);
+        w.insert("c", T0 + 5, "é", 10);
+        return w;
+    }
+
+    @Test
     void rejectsAnUnknownFormat() {
         assertThrows(IOException.class, () -> read(new byte[] {9, 0, 0, 0}));
     }
