@@ -73,11 +73,13 @@ public final class BinaryInterestCodec implements InterestCodec {
             String user = getString(b);
             String version = getString(b);
             String event = (flags & 1) != 0 ? getString(b) : null;
-            float[] vectors = new float[k * d];
-            if (b.remaining() != 4 * vectors.length) {
-                throw new IllegalArgumentException("expected " + (4 * vectors.length) + " bytes of floats, found "
-                        + b.remaining());
+            // k and d come from the record: check them against its actual length before allocating anything
+            long floatBytes = 4L * k * d;
+            if (b.remaining() != floatBytes) {
+                throw new IllegalArgumentException("expected " + floatBytes + " bytes of floats (K' " + k + " x d " + d
+                        + "), found " + b.remaining());
             }
+            float[] vectors = new float[k * d];
             b.asFloatBuffer().get(vectors);
             return new InterestUpdate(user, version, k, d, vectors,
                     (flags & 2) != 0 ? InterestUpdate.Cause.MODEL : InterestUpdate.Cause.EVENT, event, eventTs, n,
@@ -101,6 +103,9 @@ public final class BinaryInterestCodec implements InterestCodec {
 
     private static String getString(ByteBuffer b) {
         int len = Short.toUnsignedInt(b.getShort());
+        if (len > b.remaining()) {
+            throw new java.nio.BufferUnderflowException();
+        }
         byte[] s = new byte[len];
         b.get(s);
         return new String(s, StandardCharsets.UTF_8);

@@ -87,6 +87,10 @@ public final class ClickEventParser implements Serializable {
             throw new InvalidEventException(Reason.OVERSIZED,
                     "the record has " + value.length + " bytes, more than the limit of " + maxRecordBytes);
         }
+        int bad = firstInvalidUtf8(value);
+        if (bad >= 0) {
+            throw new InvalidEventException(Reason.NOT_JSON, "not valid UTF-8 at byte " + bad);
+        }
         try (JsonParser p = JSON.createParser(value)) {
             return parse(p);
         } catch (InputCoercionException e) {
@@ -192,6 +196,54 @@ public final class ClickEventParser implements Serializable {
                     field + " has " + s.length() + " characters, more than the limit of " + maxIdLength);
         }
         return s;
+    }
+
+    /**
+     * Strict RFC 3629 check. Jackson decodes overlong forms (C0 80 for NUL) and encoded surrogates without
+     * complaint; letting them through would make two byte-different ids the same user, or smuggle a NUL
+     * into an id, so they are rejected up front.
+     *
+     * @return the offset of the first byte of an invalid sequence, or -1 when the whole value is valid
+     */
+    static int firstInvalidUtf8(byte[] b) {
+        int i = 0;
+        while (i < b.length) {
+            int c = b[i] & 0xFF;
+            if (c < 0x80) {
+                i++;
+                continue;
+            }
+            int n;
+            int min;
+            if (c >= 0xC2 && c <= 0xDF) {
+                n = 1;
+                min = 0x80;
+            } else if (c >= 0xE0 && c <= 0xEF) {
+                n = 2;
+                min = 0x800;
+            } else if (c >= 0xF0 && c <= 0xF4) {
+                n = 3;
+                min = 0x10000;
+            } else {
+                return i;
+            }
+            if (i + n >= b.length) {
+                return i;
+            }
+            int cp = c & (0x3F >> n);
+            for (int k = 1; k <= n; k++) {
+                int cc = b[i + k] & 0xFF;
+                if ((cc & 0xC0) != 0x80) {
+                    return i;
+                }
+                cp = (cp << 6) | (cc & 0x3F);
+            }
+            if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+                return i;
+            }
+            i += n + 1;
+        }
+        return -1;
     }
 
     private static InvalidEventException missing(String field) {

@@ -206,6 +206,46 @@ public record JobOptions(
         return featureStore.isEmpty() ? Optional.empty() : Optional.of(FeatureStoreOptions.parse(featureStore));
     }
 
+    /**
+     * Like the record's own toString, but with secrets hidden: the values of Kafka client settings that carry
+     * credentials (sasl.jaas.config, ssl.*.password, ...). Options end up in logs and exception messages;
+     * passwords must not. (The feature-store URL cannot carry credentials: parsing refuses them.)
+     */
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder("JobOptions[");
+        var components = JobOptions.class.getRecordComponents();
+        for (int i = 0; i < components.length; i++) {
+            String name = components[i].getName();
+            Object value;
+            if (name.equals("kafkaProperties")) {
+                value = redacted(kafkaProperties);
+            } else {
+                try {
+                    value = components[i].getAccessor().invoke(this);
+                } catch (ReflectiveOperationException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+            sb.append(i == 0 ? "" : ", ").append(name).append('=').append(value);
+        }
+        return sb.append(']').toString();
+    }
+
+    /** Kafka client settings with the values of credential-bearing keys replaced by [hidden]. */
+    public static Map<String, String> redacted(Map<String, String> kafkaProperties) {
+        Map<String, String> out = new LinkedHashMap<>();
+        kafkaProperties.forEach((k, v) -> out.put(k, isSecret(k) ? "[hidden]" : v));
+        return out;
+    }
+
+    /** Kafka's PASSWORD-typed settings and the usual credential names of pluggable login modules. */
+    static boolean isSecret(String key) {
+        String k = key.toLowerCase(java.util.Locale.ROOT);
+        return k.contains("password") || k.contains("jaas") || k.contains("secret") || k.contains("token")
+                || k.contains("credential") || k.endsWith(".key") || k.equals("ssl.keystore.key");
+    }
+
     /** Kafka client properties common to every source and sink. */
     public Properties kafkaClientProperties() {
         Properties p = new Properties();
