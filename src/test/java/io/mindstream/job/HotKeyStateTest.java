@@ -77,9 +77,10 @@ class HotKeyStateTest {
             assertEquals(EVENTS, answered, "every event is answered");
             assertEquals(EVENTS, lastSeq);
             OperatorSubtaskState last = h.snapshot(EVENTS, T0);
-            // RocksDB's SST files still hold overwritten versions until compaction (measured: 90 KB after 10,000
-            // events, 247 KB after 200,000); a per-user history kept by mistake would grow 20-fold
-            assertTrue(last.getStateSize() < 5 * snapshotAtFull,
+            // The window's size is the bound (asserted above). The checkpoint also carries the model and, until
+            // RocksDB compacts, overwritten versions of the window, so its size varies from run to run (measured
+            // 90-580 KB); a history kept by mistake would need at least 200,000 x 28 bytes = 5.6 MB on its own.
+            assertTrue(last.getStateSize() < 4_000_000,
                     "checkpoint after 10,000 events " + snapshotAtFull + " bytes, after 200,000 " + last.getStateSize());
             // the window holds exactly the newest WINDOW events
             UserWindow w = window(h);
