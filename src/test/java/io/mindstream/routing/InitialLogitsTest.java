@@ -101,6 +101,6 @@ class InitialLogitsTest {
         assertEquals(1.959963985, InitialLogits.inverseNormalCdf(0.975), 1e-8);
         assertEquals(-2.326347874, InitialLogits.inverseNormalCdf(0.01), 1e-8);
         // the interpolated draw at the middle of the range
-        assertEquals(0.0, InitialLogits.standardNormal(1L << 63), 1e-6);
+        assertEquals(0.0, InitialLogits.standardNormal(0x80000000), 1e-6);
     }
 }
