@@ -16,6 +16,7 @@ import io.mindstream.job.JobOptions;
 import io.mindstream.job.ParseClicks;
 import io.mindstream.job.StreamingJob;
 import io.mindstream.job.UserWindow;
+import io.mindstream.job.WindowLog;
 import io.mindstream.model.MindModel;
 import io.mindstream.model.ModelBundle;
 import io.mindstream.model.ModelConfig;
@@ -25,6 +26,7 @@ import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.functions.RichFilterFunction;
+import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -359,7 +361,8 @@ public final class PipelineBenchmark {
         private final int items;
         private final Duration ttl;
         private final String probeId;
-        private transient ValueState<UserWindow> window;
+        private transient ListState<byte[]> log;
+        private transient WindowLog codec;
         private transient Probe probe;
         private transient SplittableRandom random;
 
@@ -372,14 +375,16 @@ public final class PipelineBenchmark {
 
         @Override
         public void open(OpenContext ctx) {
-            window = getRuntimeContext().getState(InterestUpdater.windowDescriptor(ttl));
+            log = getRuntimeContext().getListState(WindowLog.descriptor());
+            codec = new WindowLog();
             probe = PROBES.get(probeId);
             random = new SplittableRandom(getRuntimeContext().getTaskInfo().getIndexOfThisSubtask());
         }
 
         @Override
         public void processElement(String user, Context ctx, Collector<Long> out) throws Exception {
-            if (window.value() != null) {
+            Iterable<byte[]> existing = log.get();
+            if (existing != null && existing.iterator().hasNext()) {
                 return;
             }
             long now = System.currentTimeMillis();
@@ -390,7 +395,11 @@ public final class PipelineBenchmark {
                 w.insert(itemId(random.nextInt(items)), ts += 30_000, eventId, windowLength);
             }
             w.setLastEventAt(now);
-            window.update(w);
+            log.update(codec.snapshotList(w));
+            // the updater's background TTL: one cleanup timer per user, as the job itself keeps
+            if (!ttl.isZero()) {
+                ctx.timerService().registerProcessingTimeTimer(InterestUpdater.cleanupTime(now, ttl.toMillis()));
+            }
             probe.count.increment();
         }
     }

@@ -90,7 +90,7 @@ public class UpdaterPathBenchmark {
         if (!w.containsEvent(eventId)) {
             w.insert("item-" + (next * 7919 % 10_000), ts += 30_000, eventId, windowLength);
         }
-        Interests r = encoder.encode(model, "user-42", w.items(), w.size());
+        Interests r = encoder.encode(model, "user-42", w);
         InterestUpdate u = new InterestUpdate("user-42", model.version(), r.count(), r.dim(), r.toFlatArray(),
                 InterestUpdate.Cause.EVENT, eventId, ts, r.sequenceLength(), r.unknownItems(), w.nextUpdateSeq(), ts);
         out.clear();

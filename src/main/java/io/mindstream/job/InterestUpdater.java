@@ -7,6 +7,8 @@ import io.mindstream.model.InterestEncoder;
 import io.mindstream.model.Interests;
 import io.mindstream.model.MindModel;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
 import org.apache.flink.api.common.state.StateTtlConfig;
@@ -18,11 +20,13 @@ import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+import org.apache.flink.streaming.api.TimerService;
 import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.util.Collector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -37,10 +41,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * with the current version is a no-op; one that does not decode or validate is rejected (log + metric) and the
  * current model stays.
  *
+ * <p>Window state: a {@link WindowLog} per user (a snapshot of the window plus one small delta per event since,
+ * compacted every {@link WindowLog#COMPACT_EVERY} events), so an event appends a few dozen bytes instead of
+ * rewriting its whole window. State written by earlier versions (one {@link UserWindow} value per user, state
+ * {@code behaviour-window}) is still read: a user's window moves to the log on the user's next event, and a model
+ * refresh updates such users where they are.
+ *
  * <p>State TTL: a user's state is dropped {@code stateTtl} after the user's last accepted event. The window
  * records that time; the check runs on the next event and on every model refresh (which would otherwise keep
- * inactive users alive forever, since a refresh writes state), while Flink's state TTL (reset on write)
- * removes users that neither act nor get refreshed, in the background.
+ * inactive users alive forever, since a refresh writes state). In the background, one processing-time timer per
+ * user (due at the last event plus the TTL, rounded up to 1/64 of the TTL so re-arming is idempotent) removes
+ * users that neither act nor get refreshed; it re-arms itself when the user acted since it was set.
  */
 public final class InterestUpdater extends KeyedBroadcastProcessFunction<String, ClickEvent, byte[], InterestUpdate> {
 
@@ -55,9 +66,14 @@ public final class InterestUpdater extends KeyedBroadcastProcessFunction<String,
     private final int windowLength;
     private final long ttlMillis;
     private final boolean refreshOnModelChange;
-    private final ValueStateDescriptor<UserWindow> windowDescriptor;
+    private final ValueStateDescriptor<UserWindow> legacyDescriptor;
+    private final ListStateDescriptor<byte[]> logDescriptor;
 
-    private transient ValueState<UserWindow> window;
+    private transient ValueState<UserWindow> legacyWindow;
+    private transient ListState<byte[]> log;
+    private transient WindowLog codec;
+    /** The window of the current event, decoded from the log into reused arrays. */
+    private transient UserWindow scratch;
     private transient InterestEncoder encoder;
     private transient MindModel model;
     /** The broadcast-state value last tried on restore; avoids retrying a failing restore on every event. */
@@ -88,11 +104,15 @@ public final class InterestUpdater extends KeyedBroadcastProcessFunction<String,
         this.windowLength = windowLength;
         this.ttlMillis = stateTtl.toMillis();
         this.refreshOnModelChange = refreshOnModelChange;
-        this.windowDescriptor = windowDescriptor(stateTtl);
+        this.legacyDescriptor = legacyWindowDescriptor(stateTtl);
+        this.logDescriptor = WindowLog.descriptor();
     }
 
-    /** The keyed state: one {@link UserWindow} per user, with Flink's TTL as the background clean-up. */
-    public static ValueStateDescriptor<UserWindow> windowDescriptor(Duration ttl) {
+    /**
+     * The window state of earlier versions: one {@link UserWindow} value per user, with Flink's TTL as the
+     * background clean-up. Still read, never written except by a model refresh of a user not yet moved to the log.
+     */
+    public static ValueStateDescriptor<UserWindow> legacyWindowDescriptor(Duration ttl) {
         ValueStateDescriptor<UserWindow> d = new ValueStateDescriptor<>("behaviour-window", UserWindowSerializer.INSTANCE);
         if (!ttl.isZero()) {
             d.enableTimeToLive(StateTtlConfig.newBuilder(ttl)
@@ -105,7 +125,10 @@ public final class InterestUpdater extends KeyedBroadcastProcessFunction<String,
 
     @Override
     public void open(OpenContext openContext) {
-        window = getRuntimeContext().getState(windowDescriptor);
+        legacyWindow = getRuntimeContext().getState(legacyDescriptor);
+        log = getRuntimeContext().getListState(logDescriptor);
+        codec = new WindowLog();
+        scratch = new UserWindow(windowLength);
         encoder = new InterestEncoder();
         MetricGroup m = getRuntimeContext().getMetricGroup();
         eventsIn = m.counter("eventsIn");
@@ -131,18 +154,35 @@ public final class InterestUpdater extends KeyedBroadcastProcessFunction<String,
             restoreModel(ctx.getBroadcastState(MODEL_STATE));
         }
         long now = ctx.timerService().currentProcessingTime();
-        UserWindow w = window.value();
-        if (w != null && expired(w, now)) {
-            expiredUsers.inc();
-            w = null;
+        UserWindow w = scratch;
+        int deltas = codec.read(log.get(), w, windowLength);
+        boolean fresh = false;
+        if (deltas < 0) {
+            UserWindow legacy = legacyWindow.value();
+            if (legacy != null) {
+                // written by an earlier version: from now on the user lives in the log
+                w.setFrom(legacy);
+                log.update(codec.snapshotList(w));
+                legacyWindow.clear();
+                scheduleCleanup(ctx.timerService(), w.lastEventAt());
+                deltas = 0;
+            } else {
+                fresh = true;
+            }
         }
-        if (w == null) {
-            w = new UserWindow();
-        } else if (w.containsEvent(event.eventId())) {
+        if (!fresh && expired(w, now)) {
+            expiredUsers.inc();
+            w.clear();
+            fresh = true;
+        }
+        byte[] eventId = event.eventId() == null ? null : event.eventId().getBytes(StandardCharsets.UTF_8);
+        if (!fresh && eventId != null && w.containsEvent(eventId, 0, eventId.length)) {
             duplicates.inc();
             return;
         }
-        if (!w.insert(event.itemId(), event.ts(), event.eventId(), windowLength)) {
+        byte[] item = event.itemId().getBytes(StandardCharsets.UTF_8);
+        if (!w.insert(item, 0, item.length, event.ts(), eventId, 0, eventId == null ? -1 : eventId.length,
+                windowLength)) {
             outsideWindow.inc();
         }
         w.setLastEventAt(now);
@@ -152,7 +192,47 @@ public final class InterestUpdater extends KeyedBroadcastProcessFunction<String,
             }
             out.collect(update(ctx.getCurrentKey(), w, InterestUpdate.Cause.EVENT, event.eventId(), event.ts(), now));
         }
-        window.update(w);
+        if (fresh || deltas >= WindowLog.COMPACT_EVERY) {
+            log.update(codec.snapshotList(w));
+            if (fresh) {
+                scheduleCleanup(ctx.timerService(), now);
+            }
+        } else {
+            log.add(codec.delta(item, event.ts(), eventId, w.updateSeq(), now));
+        }
+    }
+
+    /** The background TTL: drops the user if idle for the TTL, otherwise re-arms for the last event plus the TTL. */
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<InterestUpdate> out) throws Exception {
+        UserWindow w = scratch;
+        if (codec.read(log.get(), w, windowLength) < 0) {
+            return;
+        }
+        if (expired(w, ctx.timerService().currentProcessingTime())) {
+            expiredUsers.inc();
+            log.clear();
+        } else {
+            scheduleCleanup(ctx.timerService(), w.lastEventAt());
+        }
+    }
+
+    private void scheduleCleanup(TimerService timers, long lastEventAt) {
+        if (ttlMillis <= 0) {
+            return;
+        }
+        timers.registerProcessingTimeTimer(cleanupTime(lastEventAt, ttlMillis));
+    }
+
+    /**
+     * When the background TTL looks at a user whose last event was at {@code lastEventAt}: that plus the TTL,
+     * rounded up to 1/64 of the TTL, so that re-arming for nearby times lands on the same timer (Flink keeps one
+     * timer per key and time).
+     */
+    public static long cleanupTime(long lastEventAt, long ttlMillis) {
+        long granularity = Math.max(1, ttlMillis / 64);
+        long due = lastEventAt + ttlMillis;
+        return Math.floorDiv(due + granularity - 1, granularity) * granularity;
     }
 
     @Override
@@ -188,9 +268,9 @@ public final class InterestUpdater extends KeyedBroadcastProcessFunction<String,
     private void refreshAll(Context ctx, Collector<InterestUpdate> out) throws Exception {
         long now = ctx.currentProcessingTime();
         long[] count = {0};
-        ctx.applyToKeyedState(windowDescriptor, (user, state) -> {
-            UserWindow w = state.value();
-            if (w == null) {
+        UserWindow w = scratch;
+        ctx.applyToKeyedState(logDescriptor, (user, state) -> {
+            if (codec.read(state.get(), w, windowLength) < 0) {
                 return;
             }
             if (expired(w, now)) {
@@ -199,7 +279,22 @@ public final class InterestUpdater extends KeyedBroadcastProcessFunction<String,
                 return;
             }
             out.collect(update(user, w, InterestUpdate.Cause.MODEL, null, w.newestTs(), now));
-            state.update(w);
+            state.update(codec.snapshotList(w));
+            count[0]++;
+        });
+        // users written by an earlier version and not seen since: refreshed where they are
+        ctx.applyToKeyedState(legacyDescriptor, (user, state) -> {
+            UserWindow legacy = state.value();
+            if (legacy == null) {
+                return;
+            }
+            if (expired(legacy, now)) {
+                expiredUsers.inc();
+                state.clear();
+                return;
+            }
+            out.collect(update(user, legacy, InterestUpdate.Cause.MODEL, null, legacy.newestTs(), now));
+            state.update(legacy);
             count[0]++;
         });
         refreshes.inc();
@@ -210,7 +305,7 @@ public final class InterestUpdater extends KeyedBroadcastProcessFunction<String,
     private InterestUpdate update(String user, UserWindow w, InterestUpdate.Cause cause, String eventId, long eventTs,
                                   long now) {
         long start = System.nanoTime();
-        Interests r = encoder.encode(model, user, w.items(), w.size());
+        Interests r = encoder.encode(model, user, w);
         routingNanos.update(System.nanoTime() - start);
         updatesOut.inc();
         return new InterestUpdate(user, model.version(), r.count(), r.dim(), r.toFlatArray(), cause, eventId, eventTs,

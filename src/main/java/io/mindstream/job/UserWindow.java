@@ -1,10 +1,13 @@
 package io.mindstream.job;
 
+import io.mindstream.model.ItemSequence;
+
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
  * A user's behaviour window, the keyed state of the job: the most recent behaviours ordered by event time
- * (ties keep arrival order), each with its item id, ts and event_id (null when the event had none), plus the
+ * (ties keep arrival order), each with its item id, ts and event_id (absent when the event had none), plus the
  * per-user update counter.
  *
  * <p>The window holds up to a configured capacity, normally larger than the model's L, so that routing still
@@ -12,14 +15,26 @@ import java.util.Arrays;
  * leaves; an event older than everything in a full window therefore does not enter it. De-duplication by
  * event_id is exact over the events the window holds.
  *
- * <p>Mutable; one instance is read from state, changed and written back per event.
+ * <p>Ids are kept as UTF-8 bytes in one array (an arena), each behaviour pointing at its slices: the operator
+ * rebuilds a window from state on every event, and this way that costs no object per id, and the model resolves
+ * the ids from the bytes ({@link ItemSequence}). The string accessors decode on demand; they are for tests,
+ * tools and display.
+ *
+ * <p>Mutable; the operator reuses one instance, cleared and refilled per event.
  */
-public final class UserWindow {
+public final class UserWindow implements ItemSequence {
 
-    private String[] items;
+    private static final int NO_ID = -1;
+
     private long[] ts;
-    private String[] eventIds;
+    private int[] itemOff;
+    private int[] itemLen;
+    private int[] eventOff;
+    /** -1 when the behaviour has no event id. */
+    private int[] eventLen;
     private int size;
+    private byte[] arena;
+    private int arenaUsed;
     private long updateSeq;
     private long lastEventAt;
 
@@ -28,30 +43,72 @@ public final class UserWindow {
     }
 
     UserWindow(int initialCapacity) {
-        items = new String[initialCapacity];
-        ts = new long[initialCapacity];
-        eventIds = new String[initialCapacity];
+        int c = Math.max(1, initialCapacity);
+        ts = new long[c];
+        itemOff = new int[c];
+        itemLen = new int[c];
+        eventOff = new int[c];
+        eventLen = new int[c];
+        arena = new byte[32 * c];
     }
 
     public int size() {
         return size;
     }
 
-    /** Item ids oldest first; valid in [0, size()). The backing array: do not modify. */
+    @Override
+    public int length() {
+        return size;
+    }
+
+    @Override
+    public byte[] idBytes() {
+        return arena;
+    }
+
+    @Override
+    public int idOffset(int i) {
+        return itemOff[i];
+    }
+
+    @Override
+    public int idLength(int i) {
+        return itemLen[i];
+    }
+
+    /** Where behaviour {@code i}'s event id starts in {@link #idBytes()}. */
+    int eventIdOffset(int i) {
+        return eventOff[i];
+    }
+
+    /** The byte length of behaviour {@code i}'s event id, or -1 when it has none. */
+    int eventIdLength(int i) {
+        return eventLen[i];
+    }
+
+    /** Item ids oldest first, decoded: a new array of {@link #size()} strings. */
     public String[] items() {
-        return items;
+        String[] out = new String[size];
+        for (int i = 0; i < size; i++) {
+            out[i] = item(i);
+        }
+        return out;
     }
 
     public String item(int i) {
-        return items[i];
+        check(i);
+        return new String(arena, itemOff[i], itemLen[i], StandardCharsets.UTF_8);
     }
 
     public long ts(int i) {
+        check(i);
         return ts[i];
     }
 
+    /** The event id of behaviour {@code i}, or null. */
     public String eventId(int i) {
-        return eventIds[i];
+        check(i);
+        return eventLen[i] < 0 ? null : new String(arena, eventOff[i], eventLen[i], StandardCharsets.UTF_8);
     }
 
     /** ts of the newest behaviour, or -1 when the window is empty. */
@@ -86,8 +143,15 @@ public final class UserWindow {
         if (eventId == null) {
             return false;
         }
+        byte[] b = eventId.getBytes(StandardCharsets.UTF_8);
+        return containsEvent(b, 0, b.length);
+    }
+
+    /** Whether an event whose id has the UTF-8 bytes {@code buf[off, off + len)} is in the window. */
+    public boolean containsEvent(byte[] buf, int off, int len) {
         for (int i = size - 1; i >= 0; i--) {
-            if (eventId.equals(eventIds[i])) {
+            if (eventLen[i] == len
+                    && Arrays.equals(arena, eventOff[i], eventOff[i] + len, buf, off, off + len)) {
                 return true;
             }
         }
@@ -101,6 +165,16 @@ public final class UserWindow {
      * @return false when the behaviour itself was the one dropped (older than a full window)
      */
     public boolean insert(String item, long eventTs, String eventId, int capacity) {
+        byte[] i = item.getBytes(StandardCharsets.UTF_8);
+        byte[] e = eventId == null ? null : eventId.getBytes(StandardCharsets.UTF_8);
+        return insert(i, 0, i.length, eventTs, e, 0, e == null ? NO_ID : e.length, capacity);
+    }
+
+    /**
+     * {@link #insert(String, long, String, int)} from UTF-8 slices; {@code eventLength} -1 for no event id.
+     */
+    public boolean insert(byte[] item, int itemOffset, int itemLength, long eventTs,
+                          byte[] eventId, int eventOffset, int eventLength, int capacity) {
         int at = size;
         while (at > 0 && ts[at - 1] > eventTs) {
             at--;
@@ -108,15 +182,24 @@ public final class UserWindow {
         if (size >= capacity && at == 0) {
             return false;
         }
-        if (size == items.length) {
+        if (size == ts.length) {
             grow(Math.min(Math.max(capacity, size + 1), Math.max(8, size * 2)));
         }
-        System.arraycopy(items, at, items, at + 1, size - at);
-        System.arraycopy(ts, at, ts, at + 1, size - at);
-        System.arraycopy(eventIds, at, eventIds, at + 1, size - at);
-        items[at] = item;
+        // reserve both ids first: making room may move the bytes of the behaviours held
+        reserve(itemLength + Math.max(0, eventLength));
+        int io = put(item, itemOffset, itemLength);
+        int eo = eventLength < 0 ? 0 : put(eventId, eventOffset, eventLength);
+        int move = size - at;
+        System.arraycopy(ts, at, ts, at + 1, move);
+        System.arraycopy(itemOff, at, itemOff, at + 1, move);
+        System.arraycopy(itemLen, at, itemLen, at + 1, move);
+        System.arraycopy(eventOff, at, eventOff, at + 1, move);
+        System.arraycopy(eventLen, at, eventLen, at + 1, move);
         ts[at] = eventTs;
-        eventIds[at] = eventId;
+        itemOff[at] = io;
+        itemLen[at] = itemLength;
+        eventOff[at] = eo;
+        eventLen[at] = eventLength < 0 ? NO_ID : eventLength;
         size++;
         if (size > capacity) {
             dropOldest(size - capacity);
@@ -126,39 +209,147 @@ public final class UserWindow {
 
     /** Appends in order without checks; for deserialization. */
     void append(String item, long eventTs, String eventId) {
-        if (size == items.length) {
-            grow(Math.max(8, size * 2));
-        }
-        items[size] = item;
-        ts[size] = eventTs;
-        eventIds[size] = eventId;
+        byte[] i = item.getBytes(StandardCharsets.UTF_8);
+        byte[] e = eventId == null ? null : eventId.getBytes(StandardCharsets.UTF_8);
+        appendSlot(eventTs);
+        reserve(i.length + (e == null ? 0 : e.length));
+        itemOff[size] = put(i, 0, i.length);
+        itemLen[size] = i.length;
+        eventOff[size] = e == null ? 0 : put(e, 0, e.length);
+        eventLen[size] = e == null ? NO_ID : e.length;
         size++;
     }
 
+    /**
+     * Appends in order without checks, the ids' bytes reserved in the arena for the caller to fill; for
+     * deserialization straight into the arena.
+     *
+     * @param eventLength -1 for no event id
+     * @return the offset of the item id; the event id follows it directly
+     */
+    int appendReserved(long eventTs, int itemLength, int eventLength) {
+        appendSlot(eventTs);
+        int total = itemLength + Math.max(0, eventLength);
+        reserve(total);
+        int io = arenaUsed;
+        arenaUsed += total;
+        itemOff[size] = io;
+        itemLen[size] = itemLength;
+        eventOff[size] = io + itemLength;
+        eventLen[size] = eventLength < 0 ? NO_ID : eventLength;
+        size++;
+        return io;
+    }
+
+    /**
+     * Gives the newest behaviour (appended with {@link #appendReserved} and no event id) an event id of
+     * {@code len} bytes, reserved in the arena for the caller to fill.
+     *
+     * @return the offset of the event id in {@link #idBytes()} (the arena may have moved: read it afterwards)
+     */
+    int reserveLastEventId(int len) {
+        reserve(len);
+        int at = arenaUsed;
+        arenaUsed += len;
+        eventOff[size - 1] = at;
+        eventLen[size - 1] = len;
+        return at;
+    }
+
+    private void appendSlot(long eventTs) {
+        if (size == ts.length) {
+            grow(Math.max(8, size * 2));
+        }
+        ts[size] = eventTs;
+    }
+
+    /** Copies bytes to the end of the arena, which {@link #reserve} has made room for. */
+    private int put(byte[] b, int off, int len) {
+        int at = arenaUsed;
+        System.arraycopy(b, off, arena, at, len);
+        arenaUsed += len;
+        return at;
+    }
+
+    /** Makes room for {@code len} more bytes: first by dropping the bytes of behaviours no longer held. */
+    private void reserve(int len) {
+        if (arenaUsed + len <= arena.length) {
+            return;
+        }
+        int live = 0;
+        for (int i = 0; i < size; i++) {
+            live += itemLen[i] + Math.max(0, eventLen[i]);
+        }
+        byte[] target = live + len <= arena.length / 2 ? arena : new byte[Math.max(arena.length * 2, live + len)];
+        byte[] source = target == arena ? Arrays.copyOf(arena, arenaUsed) : arena;
+        int at = 0;
+        for (int i = 0; i < size; i++) {
+            System.arraycopy(source, itemOff[i], target, at, itemLen[i]);
+            itemOff[i] = at;
+            at += itemLen[i];
+            if (eventLen[i] >= 0) {
+                System.arraycopy(source, eventOff[i], target, at, eventLen[i]);
+                eventOff[i] = at;
+                at += eventLen[i];
+            }
+        }
+        arena = target;
+        arenaUsed = at;
+    }
+
     private void dropOldest(int n) {
-        System.arraycopy(items, n, items, 0, size - n);
-        System.arraycopy(ts, n, ts, 0, size - n);
-        System.arraycopy(eventIds, n, eventIds, 0, size - n);
-        Arrays.fill(items, size - n, size, null);
-        Arrays.fill(eventIds, size - n, size, null);
-        size -= n;
+        int keep = size - n;
+        System.arraycopy(ts, n, ts, 0, keep);
+        System.arraycopy(itemOff, n, itemOff, 0, keep);
+        System.arraycopy(itemLen, n, itemLen, 0, keep);
+        System.arraycopy(eventOff, n, eventOff, 0, keep);
+        System.arraycopy(eventLen, n, eventLen, 0, keep);
+        size = keep;
     }
 
     private void grow(int capacity) {
-        items = Arrays.copyOf(items, capacity);
         ts = Arrays.copyOf(ts, capacity);
-        eventIds = Arrays.copyOf(eventIds, capacity);
+        itemOff = Arrays.copyOf(itemOff, capacity);
+        itemLen = Arrays.copyOf(itemLen, capacity);
+        eventOff = Arrays.copyOf(eventOff, capacity);
+        eventLen = Arrays.copyOf(eventLen, capacity);
     }
 
-    /** A deep copy (strings are immutable and shared). */
+    private void check(int i) {
+        if (i < 0 || i >= size) {
+            throw new IndexOutOfBoundsException("behaviour " + i + " of a window of " + size);
+        }
+    }
+
+    /** Empties the window and resets its counter and clock, keeping the arrays for reuse. */
+    public void clear() {
+        size = 0;
+        arenaUsed = 0;
+        updateSeq = 0;
+        lastEventAt = 0;
+    }
+
+    /** Makes this window a copy of {@code other}, reusing the arrays. */
+    public void setFrom(UserWindow other) {
+        clear();
+        if (ts.length < other.size) {
+            grow(other.size);
+        }
+        for (int i = 0; i < other.size; i++) {
+            int at = appendReserved(other.ts[i], other.itemLen[i], other.eventLen[i]);
+            System.arraycopy(other.arena, other.itemOff[i], arena, at, other.itemLen[i]);
+            if (other.eventLen[i] >= 0) {
+                System.arraycopy(other.arena, other.eventOff[i], arena, at + other.itemLen[i], other.eventLen[i]);
+            }
+        }
+        updateSeq = other.updateSeq;
+        lastEventAt = other.lastEventAt;
+    }
+
+    /** A deep copy. */
     public UserWindow copy() {
         UserWindow c = new UserWindow(Math.max(1, size));
-        System.arraycopy(items, 0, c.items, 0, size);
-        System.arraycopy(ts, 0, c.ts, 0, size);
-        System.arraycopy(eventIds, 0, c.eventIds, 0, size);
-        c.size = size;
-        c.updateSeq = updateSeq;
-        c.lastEventAt = lastEventAt;
+        c.setFrom(this);
         return c;
     }
 
@@ -169,7 +360,11 @@ public final class UserWindow {
             return false;
         }
         for (int i = 0; i < size; i++) {
-            if (ts[i] != w.ts[i] || !items[i].equals(w.items[i]) || !java.util.Objects.equals(eventIds[i], w.eventIds[i])) {
+            if (ts[i] != w.ts[i] || itemLen[i] != w.itemLen[i] || eventLen[i] != w.eventLen[i]
+                    || !Arrays.equals(arena, itemOff[i], itemOff[i] + itemLen[i],
+                            w.arena, w.itemOff[i], w.itemOff[i] + itemLen[i])
+                    || eventLen[i] >= 0 && !Arrays.equals(arena, eventOff[i], eventOff[i] + eventLen[i],
+                            w.arena, w.eventOff[i], w.eventOff[i] + eventLen[i])) {
                 return false;
             }
         }
@@ -180,7 +375,11 @@ public final class UserWindow {
     public int hashCode() {
         int h = Long.hashCode(updateSeq);
         for (int i = 0; i < size; i++) {
-            h = 31 * h + items[i].hashCode() + Long.hashCode(ts[i]);
+            int ih = 1;
+            for (int b = itemOff[i]; b < itemOff[i] + itemLen[i]; b++) {
+                ih = 31 * ih + arena[b];
+            }
+            h = 31 * h + ih + Long.hashCode(ts[i]);
         }
         return h;
     }
@@ -189,9 +388,9 @@ public final class UserWindow {
     public String toString() {
         StringBuilder sb = new StringBuilder("UserWindow[seq=").append(updateSeq).append(", ");
         for (int i = 0; i < size; i++) {
-            sb.append(i == 0 ? "" : " ").append(items[i]).append('@').append(ts[i]);
-            if (eventIds[i] != null) {
-                sb.append('#').append(eventIds[i]);
+            sb.append(i == 0 ? "" : " ").append(item(i)).append('@').append(ts[i]);
+            if (eventLen[i] >= 0) {
+                sb.append('#').append(eventId(i));
             }
         }
         return sb.append(']').toString();

@@ -80,13 +80,20 @@ public final class UserWindowSerializer extends TypeSerializerSingleton<UserWind
             long t = w.ts(i);
             writeVarLong(out, t - prev);
             prev = t;
-            writeString(w.item(i), out);
-            writeString(w.eventId(i), out);
+            writeBytes(w.idBytes(), w.idOffset(i), w.idLength(i), out);
+            writeBytes(w.idBytes(), w.eventIdOffset(i), w.eventIdLength(i), out);
         }
     }
 
     @Override
     public UserWindow deserialize(DataInputView in) throws IOException {
+        UserWindow w = new UserWindow();
+        deserializeInto(in, w);
+        return w;
+    }
+
+    /** Reads a window into {@code w}, which must be empty; reuses its arrays. */
+    void deserializeInto(DataInputView in, UserWindow w) throws IOException {
         int format = in.readUnsignedByte();
         if (format != FORMAT && format != FORMAT_STRING_VALUE) {
             throw new IOException("unknown UserWindow state format " + format);
@@ -98,20 +105,35 @@ public final class UserWindowSerializer extends TypeSerializerSingleton<UserWind
             throw new IOException("corrupt UserWindow state: size " + sizeL);
         }
         int size = (int) sizeL;
-        UserWindow w = new UserWindow(Math.max(1, size));
         w.setUpdateSeq(seq);
         w.setLastEventAt(lastEventAt);
         if (size > 0) {
             long t = in.readLong();
-            boolean utf8 = format == FORMAT;
             for (int i = 0; i < size; i++) {
                 t += readVarLong(in);
-                String item = utf8 ? readString(in) : StringValue.readString(in);
-                String eventId = utf8 ? readString(in) : StringValue.readString(in);
-                w.append(item, t, eventId);
+                if (format == FORMAT) {
+                    // straight into the window's arena: no string, no array per id
+                    int itemLength = readLength(in);
+                    if (itemLength < 0) {
+                        throw new IOException("corrupt UserWindow state: behaviour " + i + " has no item id");
+                    }
+                    int at = w.appendReserved(t, itemLength, -1);
+                    in.readFully(w.idBytes(), at, itemLength);
+                    int eventLength = readLength(in);
+                    if (eventLength >= 0) {
+                        at = w.reserveLastEventId(eventLength);
+                        in.readFully(w.idBytes(), at, eventLength);
+                    }
+                } else {
+                    String item = StringValue.readString(in);
+                    String eventId = StringValue.readString(in);
+                    if (item == null) {
+                        throw new IOException("corrupt UserWindow state: behaviour " + i + " has no item id");
+                    }
+                    w.append(item, t, eventId);
+                }
             }
         }
-        return w;
     }
 
     @Override
@@ -145,6 +167,28 @@ public final class UserWindowSerializer extends TypeSerializerSingleton<UserWind
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
         writeVarLong(out, b.length + 1L);
         out.write(b);
+    }
+
+    /** {@link #writeString} from a UTF-8 slice; {@code len} -1 writes null. */
+    static void writeBytes(byte[] b, int off, int len, DataOutputView out) throws IOException {
+        if (len < 0) {
+            out.writeByte(0);
+            return;
+        }
+        writeVarLong(out, len + 1L);
+        out.write(b, off, len);
+    }
+
+    /** The byte length of a string written by {@link #writeString}, -1 for null; the bytes follow. */
+    static int readLength(DataInputView in) throws IOException {
+        long n = readVarLong(in);
+        if (n == 0) {
+            return -1;
+        }
+        if (n > MAX_STRING_BYTES + 1) {
+            throw new IOException("corrupt UserWindow state: string of " + (n - 1) + " bytes");
+        }
+        return (int) (n - 1);
     }
 
     static String readString(DataInputView in) throws IOException {

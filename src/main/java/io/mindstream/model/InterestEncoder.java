@@ -72,6 +72,30 @@ public final class InterestEncoder {
     }
 
     /**
+     * Interests of {@code userId} from a sequence of UTF-8 ids, oldest first: the same rule as
+     * {@link #encode(MindModel, String, String[], int, float[][])} (unknown ids counted and skipped, the last L
+     * known ones kept, deterministic initial logits), without a string per id.
+     */
+    public Interests encode(MindModel model, String userId, ItemSequence items) {
+        int maxLen = model.routing().maxSequenceLength();
+        ensureRows(maxLen);
+        ItemIndex index = model.items();
+        byte[] bytes = items.idBytes();
+        int n = 0;
+        int unknown = 0;
+        for (int p = items.length() - 1; p >= 0; p--) {
+            int row = index.rowOf(bytes, items.idOffset(p), items.idLength(p));
+            if (row < 0) {
+                unknown++;
+            } else if (n < maxLen) {
+                rows[n++] = row;
+            }
+        }
+        reverse(rows, n);
+        return route(model, InitialLogits.userSeed(userId, model.seed()), rows, n, unknown, null);
+    }
+
+    /**
      * Interests from already resolved table rows {@code rows[0..n)}, oldest first, n at most L. For callers
      * that keep rows rather than ids.
      */

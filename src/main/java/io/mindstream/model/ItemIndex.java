@@ -1,10 +1,17 @@
 package io.mindstream.model;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * Item id to table row: an open-addressing hash table over the ids of a model, built once per model version.
- * Lookups allocate nothing.
+ * Item id to table row: open-addressing hash tables over the ids of a model, built once per model version.
+ * Lookups allocate nothing. Ids can be looked up as strings or as UTF-8 bytes (a slice of any array): the
+ * stream operator keeps windows as bytes and resolves them without making a string per id. The byte table
+ * keeps all ids in one array and per slot the row and the hash, so a lookup touches two small int arrays and
+ * compares the bytes once; both lookups are exact.
  */
 public final class ItemIndex {
 
@@ -12,6 +19,12 @@ public final class ItemIndex {
     private final String[] keys;
     private final int[] values;
     private final int mask;
+    /** UTF-8 of all ids, row after row; row r is utf8[utf8Start[r], utf8Start[r + 1]). */
+    private final byte[] utf8;
+    private final int[] utf8Start;
+    /** Byte table: slot -> row + 1 (0 = empty) and the slot's full hash. */
+    private final int[] byteRows;
+    private final int[] byteHashes;
 
     /**
      * @throws IllegalArgumentException naming the first duplicate id (with both line numbers, 1-based)
@@ -38,7 +51,73 @@ public final class ItemIndex {
             keys[slot] = id;
             values[slot] = row;
         }
+        byte[][] encoded = new byte[ids.length][];
+        int total = 0;
+        for (int row = 0; row < ids.length; row++) {
+            encoded[row] = ids[row].getBytes(StandardCharsets.UTF_8);
+            total += encoded[row].length;
+        }
+        utf8 = new byte[total];
+        utf8Start = new int[ids.length + 1];
+        byteRows = new int[capacity];
+        byteHashes = new int[capacity];
+        for (int row = 0, at = 0; row < ids.length; row++) {
+            byte[] b = encoded[row];
+            System.arraycopy(b, 0, utf8, at, b.length);
+            utf8Start[row] = at;
+            at += b.length;
+            utf8Start[row + 1] = at;
+            int h = hash(b, 0, b.length);
+            int slot = h & mask;
+            while (byteRows[slot] != 0) {
+                slot = (slot + 1) & mask;
+            }
+            byteRows[slot] = row + 1;
+            byteHashes[slot] = h;
+        }
     }
+
+    /** The row of the id whose UTF-8 bytes are {@code buf[off, off + len)}, or -1 when the model does not know it. */
+    public int rowOf(byte[] buf, int off, int len) {
+        int h = hash(buf, off, len);
+        int slot = h & mask;
+        int r;
+        while ((r = byteRows[slot]) != 0) {
+            if (byteHashes[slot] == h) {
+                int start = utf8Start[r - 1];
+                int end = utf8Start[r];
+                if (Arrays.equals(utf8, start, end, buf, off, off + len)) {
+                    return r - 1;
+                }
+            }
+            slot = (slot + 1) & mask;
+        }
+        return -1;
+    }
+
+    /** A 32-bit hash of a byte range: 8 bytes per step, then a final mix (murmur3's fmix64). */
+    static int hash(byte[] b, int off, int len) {
+        long h = 0x9E3779B97F4A7C15L ^ len;
+        int i = off;
+        int end = off + len;
+        for (; i + 8 <= end; i += 8) {
+            h = (h ^ (long) LONGS.get(b, i)) * 0xC2B2AE3D27D4EB4FL;
+            h = Long.rotateLeft(h, 31);
+        }
+        long tail = 0;
+        for (int shift = 0; i < end; i++, shift += 8) {
+            tail |= (b[i] & 0xFFL) << shift;
+        }
+        h = (h ^ tail) * 0xC2B2AE3D27D4EB4FL;
+        h ^= h >>> 33;
+        h *= 0xFF51AFD7ED558CCDL;
+        h ^= h >>> 33;
+        h *= 0xC4CEB9FE1A85EC53L;
+        h ^= h >>> 33;
+        return (int) h;
+    }
+
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     /** The row of {@code id}, or -1 when the model does not know it. */
     public int rowOf(String id) {

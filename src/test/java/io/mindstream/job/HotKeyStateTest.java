@@ -62,6 +62,9 @@ class HotKeyStateTest {
                     lastSeq = out.get(out.size() - 1).updateSeq();
                     UserWindow w = window(h);
                     assertEquals(WINDOW, w.size());
+                    int entries = logEntries(h);
+                    assertTrue(entries >= 1 && entries <= 1 + WindowLog.COMPACT_EVERY,
+                            "the log is compacted every " + WindowLog.COMPACT_EVERY + " events: " + entries + " entries");
                     int bytes = serializedSize(w);
                     if (windowBytesAtFull < 0) {
                         windowBytesAtFull = bytes;
@@ -97,9 +100,18 @@ class HotKeyStateTest {
 
     private static UserWindow window(KeyedBroadcastOperatorTestHarness<String, ClickEvent, byte[], InterestUpdate> h)
             throws Exception {
+        return InterestUpdaterTest.window(h, "hot", WINDOW);
+    }
+
+    /** Entries in the user's log: a snapshot and the deltas since. */
+    private static int logEntries(KeyedBroadcastOperatorTestHarness<String, ClickEvent, byte[], InterestUpdate> h)
+            throws Exception {
         h.getOperator().setCurrentKey("hot");
-        return h.getOperator().getKeyedStateStore()
-                .getState(InterestUpdater.windowDescriptor(Duration.ofHours(1))).value();
+        int n = 0;
+        for (byte[] ignored : h.getOperator().getKeyedStateStore().getListState(WindowLog.descriptor()).get()) {
+            n++;
+        }
+        return n;
     }
 
     private static int varLongSize(long v) {

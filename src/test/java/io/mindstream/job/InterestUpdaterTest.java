@@ -79,8 +79,17 @@ class InterestUpdaterTest {
     }
 
     private UserWindow state(String user) throws Exception {
-        harness.getOperator().setCurrentKey(user);
-        return harness.getOperator().getKeyedStateStore().getState(InterestUpdater.windowDescriptor(TTL)).value();
+        return window(harness, user, 8);
+    }
+
+    /** The user's window as the updater would read it from its log, or null when the user has no state. */
+    static UserWindow window(KeyedBroadcastOperatorTestHarness<String, ClickEvent, byte[], InterestUpdate> h,
+                             String user, int capacity) throws Exception {
+        h.getOperator().setCurrentKey(user);
+        UserWindow w = new UserWindow();
+        int deltas = new WindowLog().read(h.getOperator().getKeyedStateStore().getListState(WindowLog.descriptor())
+                .get(), w, capacity);
+        return deltas < 0 ? null : w;
     }
 
     private static float[] expected(MindModel model, String user, String... items) {
@@ -277,6 +286,43 @@ class InterestUpdaterTest {
     }
 
     @Test
+    void windowsWrittenByTheEarlierValueStateLayoutMoveToTheLogOnTheUsersNextEvent() throws Exception {
+        harness.processBroadcastElement(TestModels.assembledMessage(v1), T0);
+        // state as the earlier version left it: one UserWindow value per user
+        var legacy = harness.getOperator().getKeyedStateStore()
+                .getState(InterestUpdater.legacyWindowDescriptor(TTL));
+        for (String user : new String[] {"old1", "old2"}) {
+            harness.getOperator().setCurrentKey(user);
+            UserWindow w = new UserWindow();
+            w.insert("i1", T0 - 20, "a", 8);
+            w.insert("i2", T0 - 10, "b", 8);
+            w.setUpdateSeq(7);
+            w.setLastEventAt(T0 - 10);
+            legacy.update(w);
+        }
+        // a duplicate of an event of the old window is still recognised
+        harness.processElement(click("old1", "i2", T0 - 10, "b"), T0);
+        assertTrue(drain().isEmpty());
+        harness.processElement(click("old1", "i3", T0, "c"), T0);
+        InterestUpdate u = drain().get(0);
+        assertEquals(8, u.updateSeq(), "the counter continues");
+        assertArrayEquals(expected(v1, "old1", "i1", "i2", "i3"), u.vectors());
+        harness.getOperator().setCurrentKey("old1");
+        assertNull(legacy.value(), "moved out of the old state");
+        assertEquals(3, state("old1").size());
+        // a refresh reaches both the moved user and the one still in the old layout
+        harness.processBroadcastElement(TestModels.assembledMessage(v2), T0 + 1);
+        List<InterestUpdate> refresh = drain();
+        assertEquals(List.of("old1", "old2"), refresh.stream().map(InterestUpdate::userId).sorted().toList());
+        InterestUpdate old2 = refresh.stream().filter(r -> r.userId().equals("old2")).findFirst().orElseThrow();
+        assertEquals(8, old2.updateSeq());
+        assertArrayEquals(expected(v2, "old2", "i1", "i2"), old2.vectors());
+        harness.processElement(click("old2", "i4", T0 + 2, "d"), T0 + 2);
+        assertEquals(9, drain().get(0).updateSeq());
+        assertEquals(3, state("old2").size());
+    }
+
+    @Test
     void inactiveUsersExpireAfterTheTtl() throws Exception {
         harness.processBroadcastElement(TestModels.assembledMessage(v1), T0);
         harness.processElement(click("u1", "i1", T0, null), T0);
@@ -287,8 +333,8 @@ class InterestUpdaterTest {
         harness.processElement(click("u2", "i3", T0 + 1, null), later);
         drain();
         long expired = T0 + TTL.toMillis() + 1;
-        harness.setProcessingTime(expired);
-        harness.setStateTtlProcessingTime(expired);
+        // the background clean-up fires within 1/64 of the TTL after it is due
+        harness.setProcessingTime(expired + TTL.toMillis() / 64);
         assertNull(state("u1"), "u1 was idle for longer than the TTL");
         assertEquals(2, state("u2").size());
         // a model refresh emits only the live user
@@ -300,6 +346,24 @@ class InterestUpdaterTest {
         InterestUpdate u1 = drain().get(0);
         assertEquals(1, u1.sequenceLength());
         assertEquals(1, u1.updateSeq());
+    }
+
+    @Test
+    void backgroundCleanupRearmsWhileTheUserActsAndDropsTheUserOnceIdle() throws Exception {
+        harness.processBroadcastElement(TestModels.assembledMessage(v1), T0);
+        long t = T0;
+        // one event every 0.4 TTL for 3 TTLs: every timer that fires finds the user active and re-arms
+        for (int i = 0; i < 8; i++) {
+            harness.setProcessingTime(t);
+            harness.processElement(click("u1", "i" + (i % 10), t, "e" + i), t);
+            assertEquals(Math.min(i + 1, 8), state("u1").size(), "at event " + i);
+            t += TTL.toMillis() * 4 / 10;
+        }
+        long last = t - TTL.toMillis() * 4 / 10;
+        harness.setProcessingTime(last + TTL.toMillis() - 1);
+        assertEquals(8, state("u1").size(), "not yet idle for the TTL");
+        harness.setProcessingTime(InterestUpdater.cleanupTime(last, TTL.toMillis()));
+        assertNull(state("u1"), "idle for the TTL");
     }
 
     @Test

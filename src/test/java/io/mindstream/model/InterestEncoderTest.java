@@ -27,6 +27,60 @@ class InterestEncoderTest {
         return new InterestEncoder().encode(model, user, items, items.length).toFlatArray();
     }
 
+    /** An item sequence over one byte array, as the stream operator holds it. */
+    private static ItemSequence utf8Sequence(String[] items) {
+        byte[][] encoded = new byte[items.length][];
+        int total = 0;
+        for (int i = 0; i < items.length; i++) {
+            encoded[i] = items[i].getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            total += encoded[i].length + 3;
+        }
+        byte[] bytes = new byte[total];
+        int[] offsets = new int[items.length];
+        for (int i = 0, at = 3; i < items.length; i++) {
+            offsets[i] = at;
+            System.arraycopy(encoded[i], 0, bytes, at, encoded[i].length);
+            at += encoded[i].length + 3;
+        }
+        return new ItemSequence() {
+            public int length() {
+                return items.length;
+            }
+
+            public byte[] idBytes() {
+                return bytes;
+            }
+
+            public int idOffset(int i) {
+                return offsets[i];
+            }
+
+            public int idLength(int i) {
+                return encoded[i].length;
+            }
+        };
+    }
+
+    @Test
+    void encodingUtf8IdsEqualsEncodingStringsWithUnknownItemsAndLongSequences() {
+        MindModel model = TestModels.builder().build();
+        for (int length : new int[] {0, 1, 7, 60, 150}) {
+            String[] items = TestModels.sequence(length, 200, length);
+            for (int i = 0; i < items.length; i += 3) {
+                items[i] = "unknown-" + i;
+            }
+            InterestEncoder encoder = new InterestEncoder();
+            Interests fromStrings = encoder.encode(model, "u9", items, items.length);
+            float[] expected = fromStrings.toFlatArray();
+            int unknown = fromStrings.unknownItems();
+            int n = fromStrings.sequenceLength();
+            Interests fromBytes = encoder.encode(model, "u9", utf8Sequence(items));
+            assertArrayEquals(expected, fromBytes.toFlatArray(), "length " + length);
+            assertEquals(unknown, fromBytes.unknownItems());
+            assertEquals(n, fromBytes.sequenceLength());
+        }
+    }
+
     @Test
     void sameUserSequenceAndVersionGiveBitIdenticalInterests() {
         MindModel model = TestModels.builder().build();

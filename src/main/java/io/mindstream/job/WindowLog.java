@@ -1,0 +1,135 @@
+package io.mindstream.job;
+
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.typeutils.base.array.BytePrimitiveArraySerializer;
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.core.memory.DataOutputSerializer;
+
+import java.io.IOException;
+import java.util.Iterator;
+import java.util.List;
+
+/**
+ * The keyed state layout of a user's window: an append-only log instead of one value rewritten per event.
+ *
+ * <p>The state is a list of entries: first a <b>snapshot</b> of the whole window ({@link UserWindowSerializer}
+ * bytes, format 2), then one <b>delta</b> per accepted event since that snapshot. An event appends its delta with
+ * {@code ListState.add}, which RocksDB executes as a merge of a few dozen bytes, where rewriting the window would
+ * put ~3 KB per event; every {@link #COMPACT_EVERY} deltas the log is replaced by a fresh snapshot. Reading the
+ * window replays the deltas onto the snapshot with the same {@link UserWindow#insert} the event itself went
+ * through, so the replayed window is exactly the window the job would have held. This cuts the bytes RocksDB
+ * writes per event (and so its flushes and compactions, which otherwise took most of a core) about 20-fold;
+ * docs/BENCHMARKS.md has the figures.
+ *
+ * <p>Delta layout:
+ * <pre>
+ *   1       tag (0x10)
+ *   varlong update_seq after the event
+ *   varlong last_event_at after the event (processing time, epoch millis)
+ *   varlong ts of the behaviour
+ *   string  item id          (varint UTF-8 byte length + 1, then the bytes)
+ *   string  event_id or null (same; a single 0 byte for null)
+ * </pre>
+ * A snapshot entry starts with the window's format byte (1 or 2), so the first byte tells the kinds apart.
+ */
+public final class WindowLog {
+
+    /** Deltas after which an event writes a snapshot instead of one more delta. */
+    public static final int COMPACT_EVERY = 32;
+
+    static final int DELTA = 0x10;
+
+    /** The keyed state: no Flink TTL (it would expire entries one by one); the updater's timers clean up. */
+    public static ListStateDescriptor<byte[]> descriptor() {
+        return new ListStateDescriptor<>("behaviour-log", BytePrimitiveArraySerializer.INSTANCE);
+    }
+
+    private final DataOutputSerializer out = new DataOutputSerializer(4096);
+    private final DataInputDeserializer in = new DataInputDeserializer();
+
+    /** The snapshot entry of {@code w}. */
+    public byte[] snapshot(UserWindow w) {
+        out.clear();
+        try {
+            UserWindowSerializer.INSTANCE.serialize(w, out);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot happen: in-memory output", e);
+        }
+        return out.getCopyOfBuffer();
+    }
+
+    /**
+     * The delta entry of an event just inserted into a window whose counter and clock are now as given; ids as
+     * UTF-8, {@code eventId} null for none.
+     */
+    public byte[] delta(byte[] item, long ts, byte[] eventId, long updateSeq, long lastEventAt) {
+        out.clear();
+        try {
+            out.writeByte(DELTA);
+            UserWindowSerializer.writeVarLong(out, updateSeq);
+            UserWindowSerializer.writeVarLong(out, lastEventAt);
+            UserWindowSerializer.writeVarLong(out, ts);
+            UserWindowSerializer.writeBytes(item, 0, item.length, out);
+            UserWindowSerializer.writeBytes(eventId, 0, eventId == null ? -1 : eventId.length, out);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot happen: in-memory output", e);
+        }
+        return out.getCopyOfBuffer();
+    }
+
+    /**
+     * Rebuilds the window from the entries into {@code into} (cleared first).
+     *
+     * @param entries  the list state's content; null or empty for a user without state
+     * @param capacity the window capacity the events were inserted with
+     * @return the number of deltas after the snapshot, or -1 when there was no state
+     * @throws IOException when the entries are corrupt (no snapshot first, unknown tag, bad encoding)
+     */
+    public int read(Iterable<byte[]> entries, UserWindow into, int capacity) throws IOException {
+        into.clear();
+        if (entries == null) {
+            return -1;
+        }
+        Iterator<byte[]> it = entries.iterator();
+        if (!it.hasNext()) {
+            return -1;
+        }
+        byte[] first = it.next();
+        in.setBuffer(first);
+        UserWindowSerializer.INSTANCE.deserializeInto(in, into);
+        int deltas = 0;
+        while (it.hasNext()) {
+            byte[] d = it.next();
+            in.setBuffer(d);
+            int tag = in.readUnsignedByte();
+            if (tag != DELTA) {
+                throw new IOException("corrupt behaviour log: entry " + (deltas + 1) + " has tag " + tag);
+            }
+            long seq = UserWindowSerializer.readVarLong(in);
+            long at = UserWindowSerializer.readVarLong(in);
+            long ts = UserWindowSerializer.readVarLong(in);
+            int itemLength = UserWindowSerializer.readLength(in);
+            if (itemLength < 0) {
+                throw new IOException("corrupt behaviour log: entry " + (deltas + 1) + " has no item");
+            }
+            int itemAt = in.getPosition();
+            in.skipBytesToRead(itemLength);
+            int eventLength = UserWindowSerializer.readLength(in);
+            int eventAt = in.getPosition();
+            if (eventLength > 0) {
+                in.skipBytesToRead(eventLength);
+            }
+            // the ids are copied from the entry itself into the window's arena
+            into.insert(d, itemAt, itemLength, ts, d, eventAt, eventLength, capacity);
+            into.setUpdateSeq(seq);
+            into.setLastEventAt(at);
+            deltas++;
+        }
+        return deltas;
+    }
+
+    /** The list state value holding only a snapshot of {@code w}. */
+    public List<byte[]> snapshotList(UserWindow w) {
+        return List.of(snapshot(w));
+    }
+}

@@ -1,0 +1,88 @@
+package io.mindstream.job;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The window's rules (order, capacity, de-duplication) against a plain list model, and its byte arena. */
+class UserWindowTest {
+
+    private record Behaviour(String item, long ts, String eventId) {
+    }
+
+    @Test
+    void behavesLikeAnOrderedBoundedListOverManyEventsWithLongAndUnicodeIds() {
+        SplittableRandom r = new SplittableRandom(11);
+        int capacity = 50;
+        UserWindow w = new UserWindow();
+        List<Behaviour> model = new ArrayList<>();
+        for (int e = 0; e < 20_000; e++) {
+            long ts = 1_000L * e - (r.nextInt(3) == 0 ? r.nextInt(100_000) : 0);
+            // ids of 1 to ~300 bytes make the arena fill and compact many times
+            String item = "i".repeat(1 + r.nextInt(r.nextInt(20) == 0 ? 300 : 12)) + (r.nextBoolean() ? "é" : "") + e % 97;
+            String eventId = r.nextInt(8) == 0 ? null : "ev" + e;
+            // model: insert after everything with ts <= the event's, drop the oldest beyond capacity
+            int at = model.size();
+            while (at > 0 && model.get(at - 1).ts() > ts) {
+                at--;
+            }
+            boolean entered = !(model.size() >= capacity && at == 0);
+            if (entered) {
+                model.add(at, new Behaviour(item, ts, eventId));
+                while (model.size() > capacity) {
+                    model.remove(0);
+                }
+            }
+            assertEquals(entered, w.insert(item, ts, eventId, capacity), "event " + e);
+            assertEquals(model.size(), w.size());
+        }
+        for (int i = 0; i < model.size(); i++) {
+            assertEquals(model.get(i).item(), w.item(i));
+            assertEquals(model.get(i).ts(), w.ts(i));
+            assertEquals(model.get(i).eventId(), w.eventId(i));
+            byte[] id = model.get(i).item().getBytes(StandardCharsets.UTF_8);
+            assertTrue(java.util.Arrays.equals(id, 0, id.length, w.idBytes(), w.idOffset(i), w.idOffset(i) + w.idLength(i)));
+            if (model.get(i).eventId() != null) {
+                assertTrue(w.containsEvent(model.get(i).eventId()));
+            }
+        }
+        assertFalse(w.containsEvent("ev-not-there"));
+        assertFalse(w.containsEvent((String) null));
+        // the arena stays proportional to the live ids, not to the history
+        assertTrue(w.idBytes().length < 64 * 1024, w.idBytes().length + " bytes of arena");
+    }
+
+    @Test
+    void emptyAndMissingEventIdsAreDistinct() {
+        UserWindow w = new UserWindow();
+        w.insert("a", 1, "", 10);
+        w.insert("b", 2, null, 10);
+        assertEquals("", w.eventId(0));
+        assertNull(w.eventId(1));
+        assertTrue(w.containsEvent(""));
+    }
+
+    @Test
+    void clearAndSetFromReuseTheArraysAndCopyExactly() {
+        UserWindow a = UserWindowSerializerTest.window(40, true);
+        UserWindow b = new UserWindow();
+        b.insert("old", 1, "x", 10);
+        b.setFrom(a);
+        assertEquals(a, b);
+        assertEquals(a.copy(), b);
+        b.clear();
+        assertEquals(0, b.size());
+        assertEquals(0, b.updateSeq());
+        assertEquals(-1, b.newestTs());
+        assertThrows(IndexOutOfBoundsException.class, () -> b.item(0));
+    }
+}
