@@ -361,12 +361,15 @@ public final class PipelineBenchmark {
         private final int items;
         private final Duration ttl;
         private final String probeId;
+        /** The model's vocabulary fingerprint: item k is row k, remembered as the job would after a refresh. */
+        private final long vocabulary;
         private transient ListState<byte[]> log;
         private transient WindowLog codec;
         private transient Probe probe;
         private transient SplittableRandom random;
 
-        FillWindows(int windowLength, int items, Duration ttl, String probeId) {
+        FillWindows(int windowLength, int items, Duration ttl, long vocabulary, String probeId) {
+            this.vocabulary = vocabulary;
             this.windowLength = windowLength;
             this.items = items;
             this.ttl = ttl;
@@ -392,7 +395,10 @@ public final class PipelineBenchmark {
             UserWindow w = new UserWindow();
             for (int j = 0; j < windowLength; j++) {
                 String eventId = "e-" + Long.toHexString(random.nextLong() | Long.MIN_VALUE);
-                w.insert(itemId(random.nextInt(items)), ts += 30_000, eventId, windowLength);
+                int k = random.nextInt(items);
+                byte[] item = itemId(k).getBytes(StandardCharsets.UTF_8);
+                byte[] event = eventId.getBytes(StandardCharsets.UTF_8);
+                w.insert(item, 0, item.length, ts += 30_000, event, 0, event.length, k, vocabulary, windowLength);
             }
             w.setLastEventAt(now);
             log.update(codec.snapshotList(w));
@@ -460,7 +466,8 @@ public final class PipelineBenchmark {
         env.fromSequence(0, Long.MAX_VALUE)
                 .map(i -> userId(Math.floorMod(i, (long) users)), Types.STRING)
                 .keyBy(u -> u, Types.STRING)
-                .process(new FillWindows(o.windowLength(), o.items(), jo.stateTtl(), probeId), Types.LONG)
+                .process(new FillWindows(o.windowLength(), o.items(), jo.stateTtl(), model.items().fingerprint(),
+                        probeId), Types.LONG)
                 .uid(InterestPipeline.UPDATER_UID)
                 .sinkTo(new DiscardingSink<>());
         JobClient client = env.executeAsync("bench fill");

@@ -181,13 +181,15 @@ public final class InterestUpdater extends KeyedBroadcastProcessFunction<String,
             return;
         }
         byte[] item = event.itemId().getBytes(StandardCharsets.UTF_8);
-        if (!w.insert(item, 0, item.length, event.ts(), eventId, 0, eventId == null ? -1 : eventId.length,
-                windowLength)) {
+        int row = model == null ? -1 : model.items().rowOf(item, 0, item.length);
+        long rowTag = model == null ? 0 : model.items().fingerprint();
+        if (!w.insert(item, 0, item.length, event.ts(), eventId, 0, eventId == null ? -1 : eventId.length, row,
+                rowTag, windowLength)) {
             outsideWindow.inc();
         }
         w.setLastEventAt(now);
         if (model != null) {
-            if (model.rowOf(event.itemId()) < 0) {
+            if (row < 0) {
                 unknownItems.inc();
             }
             out.collect(update(ctx.getCurrentKey(), w, InterestUpdate.Cause.EVENT, event.eventId(), event.ts(), now));
@@ -198,7 +200,7 @@ public final class InterestUpdater extends KeyedBroadcastProcessFunction<String,
                 scheduleCleanup(ctx.timerService(), now);
             }
         } else {
-            log.add(codec.delta(item, event.ts(), eventId, w.updateSeq(), now));
+            log.add(codec.delta(item, event.ts(), eventId, w.updateSeq(), now, row, rowTag));
         }
     }
 

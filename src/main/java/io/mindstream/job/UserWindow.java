@@ -1,5 +1,6 @@
 package io.mindstream.job;
 
+import io.mindstream.model.ItemIndex;
 import io.mindstream.model.ItemSequence;
 
 import java.nio.charset.StandardCharsets;
@@ -32,6 +33,9 @@ public final class UserWindow implements ItemSequence {
     private int[] eventOff;
     /** -1 when the behaviour has no event id. */
     private int[] eventLen;
+    /** Model rows resolved for each behaviour's item (-1 unknown), valid under the vocabulary in rowTags (0 none). */
+    private int[] rows;
+    private long[] rowTags;
     private int size;
     private byte[] arena;
     private int arenaUsed;
@@ -49,6 +53,8 @@ public final class UserWindow implements ItemSequence {
         itemLen = new int[c];
         eventOff = new int[c];
         eventLen = new int[c];
+        rows = new int[c];
+        rowTags = new long[c];
         arena = new byte[32 * c];
     }
 
@@ -74,6 +80,45 @@ public final class UserWindow implements ItemSequence {
     @Override
     public int idLength(int i) {
         return itemLen[i];
+    }
+
+    /** The row remembered for behaviour {@code i} when it was resolved under {@code index}'s vocabulary. */
+    @Override
+    public int rowOf(int i, ItemIndex index) {
+        long tag = index.fingerprint();
+        int row = rows[i];
+        if (rowTags[i] == tag && row < index.size()) {
+            return row;
+        }
+        row = index.rowOf(arena, itemOff[i], itemLen[i]);
+        rows[i] = row;
+        rowTags[i] = tag;
+        return row;
+    }
+
+    /** The vocabulary every behaviour's row was resolved under, or 0 when they differ or some are unresolved. */
+    long commonRowTag() {
+        if (size == 0) {
+            return 0;
+        }
+        long tag = rowTags[0];
+        for (int i = 1; i < size && tag != 0; i++) {
+            if (rowTags[i] != tag) {
+                return 0;
+            }
+        }
+        return tag;
+    }
+
+    /** The remembered row of behaviour {@code i} (see {@link #commonRowTag()}). */
+    int row(int i) {
+        return rows[i];
+    }
+
+    /** Remembers the row of the newest appended behaviour, for deserialization. */
+    void setLastRow(int row, long tag) {
+        rows[size - 1] = row;
+        rowTags[size - 1] = tag;
     }
 
     /** Where behaviour {@code i}'s event id starts in {@link #idBytes()}. */
@@ -167,14 +212,15 @@ public final class UserWindow implements ItemSequence {
     public boolean insert(String item, long eventTs, String eventId, int capacity) {
         byte[] i = item.getBytes(StandardCharsets.UTF_8);
         byte[] e = eventId == null ? null : eventId.getBytes(StandardCharsets.UTF_8);
-        return insert(i, 0, i.length, eventTs, e, 0, e == null ? NO_ID : e.length, capacity);
+        return insert(i, 0, i.length, eventTs, e, 0, e == null ? NO_ID : e.length, -1, 0, capacity);
     }
 
     /**
-     * {@link #insert(String, long, String, int)} from UTF-8 slices; {@code eventLength} -1 for no event id.
+     * {@link #insert(String, long, String, int)} from UTF-8 slices; {@code eventLength} -1 for no event id;
+     * {@code row} is the item's row under the vocabulary {@code rowTag} (0: not resolved).
      */
     public boolean insert(byte[] item, int itemOffset, int itemLength, long eventTs,
-                          byte[] eventId, int eventOffset, int eventLength, int capacity) {
+                          byte[] eventId, int eventOffset, int eventLength, int row, long rowTag, int capacity) {
         int at = size;
         while (at > 0 && ts[at - 1] > eventTs) {
             at--;
@@ -195,6 +241,10 @@ public final class UserWindow implements ItemSequence {
         System.arraycopy(itemLen, at, itemLen, at + 1, move);
         System.arraycopy(eventOff, at, eventOff, at + 1, move);
         System.arraycopy(eventLen, at, eventLen, at + 1, move);
+        System.arraycopy(rows, at, rows, at + 1, move);
+        System.arraycopy(rowTags, at, rowTags, at + 1, move);
+        rows[at] = row;
+        rowTags[at] = rowTag;
         ts[at] = eventTs;
         itemOff[at] = io;
         itemLen[at] = itemLength;
@@ -261,6 +311,8 @@ public final class UserWindow implements ItemSequence {
             grow(Math.max(8, size * 2));
         }
         ts[size] = eventTs;
+        rows[size] = -1;
+        rowTags[size] = 0;
     }
 
     /** Copies bytes to the end of the arena, which {@link #reserve} has made room for. */
@@ -304,6 +356,8 @@ public final class UserWindow implements ItemSequence {
         System.arraycopy(itemLen, n, itemLen, 0, keep);
         System.arraycopy(eventOff, n, eventOff, 0, keep);
         System.arraycopy(eventLen, n, eventLen, 0, keep);
+        System.arraycopy(rows, n, rows, 0, keep);
+        System.arraycopy(rowTags, n, rowTags, 0, keep);
         size = keep;
     }
 
@@ -313,6 +367,8 @@ public final class UserWindow implements ItemSequence {
         itemLen = Arrays.copyOf(itemLen, capacity);
         eventOff = Arrays.copyOf(eventOff, capacity);
         eventLen = Arrays.copyOf(eventLen, capacity);
+        rows = Arrays.copyOf(rows, capacity);
+        rowTags = Arrays.copyOf(rowTags, capacity);
     }
 
     private void check(int i) {
@@ -341,6 +397,7 @@ public final class UserWindow implements ItemSequence {
             if (other.eventLen[i] >= 0) {
                 System.arraycopy(other.arena, other.eventOff[i], arena, at + other.itemLen[i], other.eventLen[i]);
             }
+            setLastRow(other.rows[i], other.rowTags[i]);
         }
         updateSeq = other.updateSeq;
         lastEventAt = other.lastEventAt;

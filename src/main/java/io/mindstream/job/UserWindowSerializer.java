@@ -12,19 +12,25 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The explicit serializer of {@link UserWindow} (no Kryo, no reflection). Every value starts with a format
- * byte so the layout can evolve value by value without a state migration: values are written in format 2, and
- * format 1 (written by earlier versions) is still read. Format 2:
+ * byte so the layout can evolve value by value without a state migration: values are written in format 3, and
+ * formats 1 and 2 (written by earlier versions) are still read. Format 3:
  * <pre>
- *   1       format (2)
+ *   1       format (3)
  *   varlong update_seq
  *   varlong last_event_at (processing time, epoch millis)
  *   varint  size
  *   8       ts of the oldest behaviour (only when size > 0)
+ *   8       row tag (only when size > 0): the vocabulary ({@code ItemIndex.fingerprint()}) the rows below were
+ *           resolved under, 0 when no rows follow
  *   per behaviour, oldest first:
  *     varlong ts minus the previous ts (0 for the first; never negative: the window is ordered)
  *     string  item id          (varint UTF-8 byte length + 1, then the UTF-8 bytes)
  *     string  event_id or null (same; a single 0 byte for null)
+ *     varint  row + 1 (0: the model does not know the item), only when the row tag is not 0
  * </pre>
+ * The rows spare the next event the lookup of every id in the window while the model's vocabulary stays the
+ * same; they are a cache, checked against the current model's fingerprint, never trusted across vocabularies.
+ * Format 2 is format 3 without the row tag and the rows.
  * Format 1 is the same except for the strings, which are in Flink's StringValue encoding (varint char count + 1,
  * then each char as a varint). Both cost length + 1 bytes for an ASCII id, but format 2 moves each id as one
  * block of bytes, where StringValue reads and writes it one char at a time: on the per-event path (every event
@@ -35,7 +41,9 @@ public final class UserWindowSerializer extends TypeSerializerSingleton<UserWind
 
     private static final long serialVersionUID = 1L;
     public static final UserWindowSerializer INSTANCE = new UserWindowSerializer();
-    static final int FORMAT = 2;
+    static final int FORMAT = 3;
+    /** The format before resolved rows were kept. Read only. */
+    static final int FORMAT_NO_ROWS = 2;
     /** The format of the first release: StringValue-encoded strings. Read only. */
     static final int FORMAT_STRING_VALUE = 1;
 
@@ -76,12 +84,17 @@ public final class UserWindowSerializer extends TypeSerializerSingleton<UserWind
         }
         long prev = w.ts(0);
         out.writeLong(prev);
+        long rowTag = w.commonRowTag();
+        out.writeLong(rowTag);
         for (int i = 0; i < size; i++) {
             long t = w.ts(i);
             writeVarLong(out, t - prev);
             prev = t;
             writeBytes(w.idBytes(), w.idOffset(i), w.idLength(i), out);
             writeBytes(w.idBytes(), w.eventIdOffset(i), w.eventIdLength(i), out);
+            if (rowTag != 0) {
+                writeVarLong(out, w.row(i) + 1L);
+            }
         }
     }
 
@@ -95,7 +108,7 @@ public final class UserWindowSerializer extends TypeSerializerSingleton<UserWind
     /** Reads a window into {@code w}, which must be empty; reuses its arrays. */
     void deserializeInto(DataInputView in, UserWindow w) throws IOException {
         int format = in.readUnsignedByte();
-        if (format != FORMAT && format != FORMAT_STRING_VALUE) {
+        if (format != FORMAT && format != FORMAT_NO_ROWS && format != FORMAT_STRING_VALUE) {
             throw new IOException("unknown UserWindow state format " + format);
         }
         long seq = readVarLong(in);
@@ -109,9 +122,10 @@ public final class UserWindowSerializer extends TypeSerializerSingleton<UserWind
         w.setLastEventAt(lastEventAt);
         if (size > 0) {
             long t = in.readLong();
+            long rowTag = format == FORMAT ? in.readLong() : 0;
             for (int i = 0; i < size; i++) {
                 t += readVarLong(in);
-                if (format == FORMAT) {
+                if (format != FORMAT_STRING_VALUE) {
                     // straight into the window's arena: no string, no array per id
                     int itemLength = readLength(in);
                     if (itemLength < 0) {
@@ -123,6 +137,9 @@ public final class UserWindowSerializer extends TypeSerializerSingleton<UserWind
                     if (eventLength >= 0) {
                         at = w.reserveLastEventId(eventLength);
                         in.readFully(w.idBytes(), at, eventLength);
+                    }
+                    if (rowTag != 0) {
+                        w.setLastRow(readRow(in), rowTag);
                     }
                 } else {
                     String item = StringValue.readString(in);
@@ -167,6 +184,15 @@ public final class UserWindowSerializer extends TypeSerializerSingleton<UserWind
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
         writeVarLong(out, b.length + 1L);
         out.write(b);
+    }
+
+    /** A row written as varint row + 1; -1 for an unknown item. */
+    static int readRow(DataInputView in) throws IOException {
+        long v = readVarLong(in);
+        if (v < 0 || v > Integer.MAX_VALUE) {
+            throw new IOException("corrupt UserWindow state: row " + (v - 1));
+        }
+        return (int) v - 1;
     }
 
     /** {@link #writeString} from a UTF-8 slice; {@code len} -1 writes null. */

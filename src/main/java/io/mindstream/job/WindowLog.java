@@ -29,8 +29,10 @@ import java.util.List;
  *   varlong ts of the behaviour
  *   string  item id          (varint UTF-8 byte length + 1, then the bytes)
  *   string  event_id or null (same; a single 0 byte for null)
+ *   8       row tag: the vocabulary the row was resolved under, 0 when none follows
+ *   varint  row + 1 (0: the model does not know the item), only when the row tag is not 0
  * </pre>
- * A snapshot entry starts with the window's format byte (1 or 2), so the first byte tells the kinds apart.
+ * A snapshot entry starts with the window's format byte (1 to 3), so the first byte tells the kinds apart.
  */
 public final class WindowLog {
 
@@ -60,9 +62,10 @@ public final class WindowLog {
 
     /**
      * The delta entry of an event just inserted into a window whose counter and clock are now as given; ids as
-     * UTF-8, {@code eventId} null for none.
+     * UTF-8, {@code eventId} null for none; the item's row under the vocabulary {@code rowTag} (0: unresolved).
      */
-    public byte[] delta(byte[] item, long ts, byte[] eventId, long updateSeq, long lastEventAt) {
+    public byte[] delta(byte[] item, long ts, byte[] eventId, long updateSeq, long lastEventAt, int row,
+                        long rowTag) {
         out.clear();
         try {
             out.writeByte(DELTA);
@@ -71,6 +74,10 @@ public final class WindowLog {
             UserWindowSerializer.writeVarLong(out, ts);
             UserWindowSerializer.writeBytes(item, 0, item.length, out);
             UserWindowSerializer.writeBytes(eventId, 0, eventId == null ? -1 : eventId.length, out);
+            out.writeLong(rowTag);
+            if (rowTag != 0) {
+                UserWindowSerializer.writeVarLong(out, row + 1L);
+            }
         } catch (IOException e) {
             throw new IllegalStateException("cannot happen: in-memory output", e);
         }
@@ -119,8 +126,10 @@ public final class WindowLog {
             if (eventLength > 0) {
                 in.skipBytesToRead(eventLength);
             }
+            long rowTag = in.readLong();
+            int row = rowTag == 0 ? -1 : UserWindowSerializer.readRow(in);
             // the ids are copied from the entry itself into the window's arena
-            into.insert(d, itemAt, itemLength, ts, d, eventAt, eventLength, capacity);
+            into.insert(d, itemAt, itemLength, ts, d, eventAt, eventLength, row, rowTag, capacity);
             into.setUpdateSeq(seq);
             into.setLastEventAt(at);
             deltas++;

@@ -80,11 +80,10 @@ public final class InterestEncoder {
         int maxLen = model.routing().maxSequenceLength();
         ensureRows(maxLen);
         ItemIndex index = model.items();
-        byte[] bytes = items.idBytes();
         int n = 0;
         int unknown = 0;
         for (int p = items.length() - 1; p >= 0; p--) {
-            int row = index.rowOf(bytes, items.idOffset(p), items.idLength(p));
+            int row = items.rowOf(p, index);
             if (row < 0) {
                 unknown++;
             } else if (n < maxLen) {

@@ -25,6 +25,7 @@ public final class ItemIndex {
     /** Byte table: slot -> row + 1 (0 = empty) and the slot's full hash. */
     private final int[] byteRows;
     private final int[] byteHashes;
+    private final long fingerprint;
 
     /**
      * @throws IllegalArgumentException naming the first duplicate id (with both line numbers, 1-based)
@@ -75,6 +76,20 @@ public final class ItemIndex {
             byteRows[slot] = row + 1;
             byteHashes[slot] = h;
         }
+        long fp = 0x5851F42D4C957F2DL ^ ids.length;
+        for (int row = 0; row < ids.length; row++) {
+            fp = Long.rotateLeft(fp * 0x9E3779B97F4A7C15L, 27) ^ hash64(utf8, utf8Start[row], utf8Start[row + 1] - utf8Start[row]);
+        }
+        fingerprint = fp == 0 ? 1 : fp;
+    }
+
+    /**
+     * A 64-bit fingerprint of the ids in row order, never 0: two indexes with the same fingerprint map every id
+     * to the same row, so a row resolved under one holds under the other (the stream operator keeps resolved
+     * rows in state, tagged with this).
+     */
+    public long fingerprint() {
+        return fingerprint;
     }
 
     /** The row of the id whose UTF-8 bytes are {@code buf[off, off + len)}, or -1 when the model does not know it. */
@@ -97,6 +112,10 @@ public final class ItemIndex {
 
     /** A 32-bit hash of a byte range: 8 bytes per step, then a final mix (murmur3's fmix64). */
     static int hash(byte[] b, int off, int len) {
+        return (int) hash64(b, off, len);
+    }
+
+    static long hash64(byte[] b, int off, int len) {
         long h = 0x9E3779B97F4A7C15L ^ len;
         int i = off;
         int end = off + len;
@@ -114,7 +133,7 @@ public final class ItemIndex {
         h ^= h >>> 33;
         h *= 0xC4CEB9FE1A85EC53L;
         h ^= h >>> 33;
-        return (int) h;
+        return h;
     }
 
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);

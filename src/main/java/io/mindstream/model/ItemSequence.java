@@ -17,4 +17,12 @@ public interface ItemSequence {
 
     /** The byte length of behaviour {@code i}'s id. */
     int idLength(int i);
+
+    /**
+     * The row of behaviour {@code i}'s id in {@code index}, or -1 when it does not know the id. Sequences that
+     * remember rows already resolved under the same vocabulary ({@link ItemIndex#fingerprint()}) override this.
+     */
+    default int rowOf(int i, ItemIndex index) {
+        return index.rowOf(idBytes(), idOffset(i), idLength(i));
+    }
 }

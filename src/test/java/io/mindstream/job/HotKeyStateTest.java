@@ -70,10 +70,13 @@ class HotKeyStateTest {
                         windowBytesAtFull = bytes;
                         snapshotAtFull = h.snapshot(i, T0).getStateSize();
                     } else {
-                        // only the update counter grows, as a varint: one byte per 7 bits, i.e. logarithmically
+                        // only the update counter grows, as a varint: one byte per 7 bits, i.e. logarithmically;
+                        // the remembered rows take 1 or 2 bytes each (rows of a 1,000-item vocabulary)
                         int counterGrowth = varLongSize(w.updateSeq()) - varLongSize(10_000);
-                        assertEquals(windowBytesAtFull + counterGrowth, bytes,
-                                "the window's serialized size after " + (i + 1) + " events");
+                        int expected = windowBytesAtFull + counterGrowth;
+                        assertTrue(Math.abs(bytes - expected) <= WINDOW,
+                                "the window's serialized size after " + (i + 1) + " events: " + bytes
+                                        + ", expected " + expected + " +- " + WINDOW);
                     }
                 }
             }

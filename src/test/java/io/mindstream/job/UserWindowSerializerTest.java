@@ -122,6 +122,42 @@ class UserWindowSerializerTest {
         }
     }
 
+    /** {@code w} in format 2, as the release before resolved rows were kept wrote it. */
+    static byte[] format2(UserWindow w) throws IOException {
+        DataOutputSerializer out = new DataOutputSerializer(64);
+        out.writeByte(UserWindowSerializer.FORMAT_NO_ROWS);
+        UserWindowSerializer.writeVarLong(out, w.updateSeq());
+        UserWindowSerializer.writeVarLong(out, w.lastEventAt());
+        UserWindowSerializer.writeVarLong(out, w.size());
+        if (w.size() > 0) {
+            out.writeLong(w.ts(0));
+            for (int i = 0; i < w.size(); i++) {
+                UserWindowSerializer.writeVarLong(out, w.ts(i) - (i == 0 ? w.ts(0) : w.ts(i - 1)));
+                UserWindowSerializer.writeString(w.item(i), out);
+                UserWindowSerializer.writeString(w.eventId(i), out);
+            }
+        }
+        return out.getCopyOfBuffer();
+    }
+
+    @Test
+    void readsValuesOfTheSecondFormat() throws IOException {
+        for (UserWindow w : new UserWindow[] {new UserWindow(), window(30, true), window(5, false), unicode()}) {
+            assertEquals(w, read(format2(w)));
+        }
+    }
+
+    @Test
+    void corruptRowsAreErrors() throws IOException {
+        UserWindow w = new UserWindow();
+        byte[] id = "a".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        w.insert(id, 0, 1, T0, null, 0, -1, 5, 42L, 10);
+        byte[] b = bytes(w);
+        // the row is the last varint: 6; make it a varint that never ends
+        b[b.length - 1] = (byte) 0x86;
+        assertThrows(IOException.class, () -> read(b));
+    }
+
     private static UserWindow unicode() {
         UserWindow w = new UserWindow();
         w.insert("商品-ü-🙂", T0, null, 10);

@@ -1,5 +1,6 @@
 package io.mindstream.job;
 
+import io.mindstream.model.ItemIndex;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -42,7 +43,7 @@ class WindowLogTest {
                     log.clear();
                     log.add(codec.snapshot(reference));
                 } else {
-                    log.add(codec.delta(utf8(item), ts, utf8(eventId), reference.updateSeq(), reference.lastEventAt()));
+                    log.add(codec.delta(utf8(item), ts, utf8(eventId), reference.updateSeq(), reference.lastEventAt(), -1, 0));
                 }
                 deltas = codec.read(log, read, capacity);
                 assertEquals(log.size() - 1, deltas);
@@ -50,6 +51,50 @@ class WindowLogTest {
                 assertEquals(reference.toString(), read.toString());
             }
         }
+    }
+
+    @Test
+    void resolvedRowsTravelThroughSnapshotsAndDeltasAndAreNotTrustedUnderAnotherVocabulary() throws IOException {
+        String[] vocabulary = new String[300];
+        for (int i = 0; i < vocabulary.length; i++) {
+            vocabulary[i] = "item-" + i;
+        }
+        ItemIndex index = new ItemIndex(vocabulary);
+        SplittableRandom r = new SplittableRandom(3);
+        UserWindow reference = new UserWindow();
+        List<byte[]> log = new ArrayList<>();
+        UserWindow read = new UserWindow();
+        for (int e = 0; e < 200; e++) {
+            byte[] item = utf8("item-" + r.nextInt(400));
+            int row = index.rowOf(item, 0, item.length);
+            reference.insert(item, 0, item.length, T0 + e, null, 0, -1, row, index.fingerprint(), 20);
+            if (e % (WindowLog.COMPACT_EVERY + 1) == 0) {
+                log.clear();
+                log.add(codec.snapshot(reference));
+            } else {
+                log.add(codec.delta(item, T0 + e, null, 0, 0, row, index.fingerprint()));
+            }
+            codec.read(log, read, 20);
+            assertEquals(index.fingerprint(), read.commonRowTag(), "after event " + e);
+            for (int i = 0; i < read.size(); i++) {
+                assertEquals(index.rowOf(read.item(i)), read.row(i));
+                assertEquals(index.rowOf(read.item(i)), read.rowOf(i, index));
+            }
+        }
+        // the same ids in another order: another vocabulary, whose rows are looked up again
+        String[] reversed = vocabulary.clone();
+        java.util.Collections.reverse(java.util.Arrays.asList(reversed));
+        ItemIndex other = new ItemIndex(reversed);
+        assertTrue(other.fingerprint() != index.fingerprint());
+        for (int i = 0; i < read.size(); i++) {
+            assertEquals(other.rowOf(read.item(i)), read.rowOf(i, other));
+        }
+        assertEquals(other.fingerprint(), read.commonRowTag(), "re-resolved under the new vocabulary");
+        // a snapshot written before rows were kept (format 2) reads with no rows
+        byte[] format2 = UserWindowSerializerTest.format2(reference);
+        codec.read(List.of(format2), read, 20);
+        assertEquals(0, read.commonRowTag());
+        assertEquals(reference, read);
     }
 
     @Test
@@ -64,9 +109,10 @@ class WindowLogTest {
     @Test
     void aDeltaCostsAFewDozenBytesWhereTheWindowCostsKilobytes() {
         UserWindow w = UserWindowSerializerTest.window(100, true);
-        byte[] delta = codec.delta(utf8("item-12345"), T0 + 3_000_000, utf8("evt-101-abcdef"), 101, T0 + 3_000_000);
+        byte[] delta = codec.delta(utf8("item-12345"), T0 + 3_000_000, utf8("evt-101-abcdef"), 101, T0 + 3_000_000,
+                17, 0x1234_5678_9ABC_DEF0L);
         byte[] snapshot = codec.snapshot(w);
-        assertTrue(delta.length <= 40, delta.length + " bytes");
+        assertTrue(delta.length <= 50, delta.length + " bytes");
         assertTrue(snapshot.length > 20 * delta.length, snapshot.length + " against " + delta.length);
     }
 
@@ -74,7 +120,7 @@ class WindowLogTest {
     void corruptLogsAreErrorsNotWrongWindows() {
         UserWindow w = new UserWindow();
         byte[] snapshot = codec.snapshot(UserWindowSerializerTest.window(3, true));
-        byte[] delta = codec.delta(utf8("i"), T0, utf8("e"), 4, T0);
+        byte[] delta = codec.delta(utf8("i"), T0, utf8("e"), 4, T0, -1, 0);
         // a delta where the snapshot belongs
         assertThrows(IOException.class, () -> codec.read(List.of(delta), w, 10));
         // an unknown tag
@@ -90,7 +136,8 @@ class WindowLogTest {
         }
         // an id length beyond the entry
         byte[] longId = delta.clone();
-        longId[longId.length - 4] = 0x7F;
+        // from the end: 8 bytes of row tag, "e", its length, "i", its length
+        longId[longId.length - 12] = 0x7F;
         assertThrows(IOException.class, () -> codec.read(List.of(snapshot, longId), w, 10));
     }
 }
