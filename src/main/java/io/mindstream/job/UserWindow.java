@@ -291,6 +291,15 @@ public final class UserWindow implements ItemSequence {
         return io;
     }
 
+    /** Appends in order without checks, copying the ids from {@code src}; {@code eventLength} -1 for none. */
+    void appendCopy(long eventTs, byte[] src, int itemOffset, int itemLength, int eventOffset, int eventLength) {
+        int at = appendReserved(eventTs, itemLength, eventLength);
+        System.arraycopy(src, itemOffset, arena, at, itemLength);
+        if (eventLength > 0) {
+            System.arraycopy(src, eventOffset, arena, at + itemLength, eventLength);
+        }
+    }
+
     /**
      * Gives the newest behaviour (appended with {@link #appendReserved} and no event id) an event id of
      * {@code len} bytes, reserved in the arena for the caller to fill.
@@ -347,6 +356,13 @@ public final class UserWindow implements ItemSequence {
         }
         arena = target;
         arenaUsed = at;
+    }
+
+    /** Drops the oldest behaviours beyond {@code capacity}. */
+    void trimTo(int capacity) {
+        if (size > capacity) {
+            dropOldest(size - capacity);
+        }
     }
 
     private void dropOldest(int n) {

@@ -186,6 +186,98 @@ public final class UserWindowSerializer extends TypeSerializerSingleton<UserWind
         out.write(b);
     }
 
+    /**
+     * Reads a window of format 2 or 3 from the whole of {@code b} into {@code w}, which must be empty: the
+     * per-event path (a snapshot entry of the log is a byte array), decoding from the array with one cursor instead
+     * of a call per byte through {@link DataInputView}. Same result as {@link #deserializeInto}, which handles every
+     * format and is what this falls back to for format 1.
+     */
+    void readInto(byte[] b, UserWindow w) throws IOException {
+        int format = b.length == 0 ? -1 : b[0] & 0xFF;
+        if (format != FORMAT && format != FORMAT_NO_ROWS) {
+            deserializeInto(new org.apache.flink.core.memory.DataInputDeserializer(b), w);
+            return;
+        }
+        try {
+            int[] pos = {1};
+            long seq = varLong(b, pos);
+            long lastEventAt = varLong(b, pos);
+            long sizeL = varLong(b, pos);
+            if (sizeL < 0 || sizeL > b.length) {
+                throw new IOException("corrupt UserWindow state: size " + sizeL);
+            }
+            int size = (int) sizeL;
+            w.setUpdateSeq(seq);
+            w.setLastEventAt(lastEventAt);
+            if (size == 0) {
+                return;
+            }
+            long t = (long) LONGS.get(b, pos[0]);
+            pos[0] += 8;
+            long rowTag = 0;
+            if (format == FORMAT) {
+                rowTag = (long) LONGS.get(b, pos[0]);
+                pos[0] += 8;
+            }
+            for (int i = 0; i < size; i++) {
+                t += varLong(b, pos);
+                int itemLength = length(b, pos);
+                if (itemLength < 0) {
+                    throw new IOException("corrupt UserWindow state: behaviour " + i + " has no item id");
+                }
+                int itemAt = pos[0];
+                pos[0] = Math.addExact(itemAt, itemLength);
+                int eventLength = length(b, pos);
+                int eventAt = pos[0];
+                if (eventLength > 0) {
+                    pos[0] = Math.addExact(eventAt, eventLength);
+                }
+                if (pos[0] > b.length) {
+                    throw new IOException("corrupt UserWindow state: behaviour " + i + " ends beyond the value");
+                }
+                w.appendCopy(t, b, itemAt, itemLength, eventAt, eventLength);
+                if (rowTag != 0) {
+                    long row = varLong(b, pos) - 1;
+                    if (row < -1 || row > Integer.MAX_VALUE) {
+                        throw new IOException("corrupt UserWindow state: row " + row);
+                    }
+                    w.setLastRow((int) row, rowTag);
+                }
+            }
+        } catch (IndexOutOfBoundsException | ArithmeticException e) {
+            throw new IOException("corrupt UserWindow state: truncated", e);
+        }
+    }
+
+    private static long varLong(byte[] b, int[] pos) throws IOException {
+        int p = pos[0];
+        long v = 0;
+        for (int shift = 0; shift < 64; shift += 7) {
+            int x = b[p++];
+            v |= (long) (x & 0x7F) << shift;
+            if (x >= 0) {
+                pos[0] = p;
+                return v;
+            }
+        }
+        throw new IOException("corrupt varint in UserWindow state");
+    }
+
+    private static int length(byte[] b, int[] pos) throws IOException {
+        long n = varLong(b, pos);
+        if (n == 0) {
+            return -1;
+        }
+        if (n > MAX_STRING_BYTES + 1 || n < 0) {
+            throw new IOException("corrupt UserWindow state: string of " + (n - 1) + " bytes");
+        }
+        return (int) (n - 1);
+    }
+
+    /** Big-endian, as {@link DataOutputView#writeLong} writes. */
+    private static final java.lang.invoke.VarHandle LONGS = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(
+            long[].class, java.nio.ByteOrder.BIG_ENDIAN);
+
     /** A row written as varint row + 1; -1 for an unknown item. */
     static int readRow(DataInputView in) throws IOException {
         long v = readVarLong(in);

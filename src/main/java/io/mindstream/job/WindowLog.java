@@ -101,9 +101,7 @@ public final class WindowLog {
         if (!it.hasNext()) {
             return -1;
         }
-        byte[] first = it.next();
-        in.setBuffer(first);
-        UserWindowSerializer.INSTANCE.deserializeInto(in, into);
+        UserWindowSerializer.INSTANCE.readInto(it.next(), into);
         int deltas = 0;
         while (it.hasNext()) {
             byte[] d = it.next();
@@ -128,12 +126,15 @@ public final class WindowLog {
             }
             long rowTag = in.readLong();
             int row = rowTag == 0 ? -1 : UserWindowSerializer.readRow(in);
-            // the ids are copied from the entry itself into the window's arena
-            into.insert(d, itemAt, itemLength, ts, d, eventAt, eventLength, row, rowTag, capacity);
+            // the ids are copied from the entry itself into the window's arena. No trimming per delta: the window
+            // keeps the newest `capacity` behaviours by (ts, arrival), whether the oldest leave one at a time or at
+            // the end, and trimming once spares shifting the whole window for every delta.
+            into.insert(d, itemAt, itemLength, ts, d, eventAt, eventLength, row, rowTag, Integer.MAX_VALUE);
             into.setUpdateSeq(seq);
             into.setLastEventAt(at);
             deltas++;
         }
+        into.trimTo(capacity);
         return deltas;
     }
 

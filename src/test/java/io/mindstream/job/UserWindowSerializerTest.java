@@ -158,6 +158,74 @@ class UserWindowSerializerTest {
         assertThrows(IOException.class, () -> read(b));
     }
 
+    private UserWindow fastRead(byte[] b) throws IOException {
+        UserWindow w = new UserWindow();
+        serializer.readInto(b, w);
+        return w;
+    }
+
+    @Test
+    void theByteArrayReaderOfThePerEventPathAgreesWithTheSerializer() throws IOException {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(5);
+        for (int n = 0; n < 300; n++) {
+            UserWindow w = new UserWindow();
+            long tag = r.nextBoolean() ? 0 : r.nextLong() | 1;
+            int size = r.nextInt(120);
+            for (int i = 0; i < size; i++) {
+                byte[] item = ("it" + r.nextInt(1_000_000) + (r.nextInt(9) == 0 ? "ü商" : "")).getBytes(
+                        java.nio.charset.StandardCharsets.UTF_8);
+                byte[] event = r.nextInt(5) == 0 ? null : ("e" + r.nextLong()).substring(0, 1 + r.nextInt(10))
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                w.insert(item, 0, item.length, T0 + r.nextInt(1_000_000), event, 0, event == null ? -1 : event.length,
+                        r.nextInt(300_000) - 1, tag, 100);
+            }
+            w.setUpdateSeq(r.nextLong() >>> 1);
+            w.setLastEventAt(T0 + n);
+            byte[] b = bytes(w);
+            UserWindow viaSerializer = read(b);
+            UserWindow viaArray = fastRead(b);
+            assertEquals(viaSerializer, viaArray);
+            assertEquals(w, viaArray);
+            assertEquals(viaSerializer.commonRowTag(), viaArray.commonRowTag());
+            assertEquals(w.commonRowTag(), viaArray.commonRowTag());
+            for (int i = 0; i < w.size() && w.commonRowTag() != 0; i++) {
+                assertEquals(w.row(i), viaArray.row(i));
+                assertEquals(w.row(i), viaSerializer.row(i));
+            }
+            assertEquals(w, fastRead(format2(w)), "format 2");
+        }
+        // format 1 takes the serializer's path
+        DataOutputSerializer out = new DataOutputSerializer(64);
+        out.writeByte(UserWindowSerializer.FORMAT_STRING_VALUE);
+        UserWindowSerializer.writeVarLong(out, 3);
+        UserWindowSerializer.writeVarLong(out, T0);
+        UserWindowSerializer.writeVarLong(out, 0);
+        assertEquals(3, fastRead(out.getCopyOfBuffer()).updateSeq());
+    }
+
+    @Test
+    void corruptBytesAreIoErrorsOnBothReaders() throws IOException {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(9);
+        byte[] good = bytes(window(40, true));
+        for (int n = 0; n < 5_000; n++) {
+            byte[] b = r.nextBoolean() ? java.util.Arrays.copyOf(good, r.nextInt(good.length)) : good.clone();
+            for (int k = 1 + r.nextInt(3); k > 0 && b.length > 1; k--) {
+                b[1 + r.nextInt(b.length - 1)] = (byte) r.nextInt(256);
+            }
+            for (int reader = 0; reader < 2; reader++) {
+                try {
+                    if (reader == 0) {
+                        fastRead(b);
+                    } else {
+                        serializer.deserialize(new DataInputDeserializer(b));
+                    }
+                } catch (IOException expected) {
+                    // the only way a corrupt value may fail
+                }
+            }
+        }
+    }
+
     private static UserWindow unicode() {
         UserWindow w = new UserWindow();
         w.insert("商品-ü-🙂", T0, null, 10);
