@@ -3,15 +3,13 @@ package io.mindstream.bench;
 import io.mindstream.event.InterestUpdate;
 import io.mindstream.event.OutputFormat;
 import io.mindstream.job.UserWindow;
-import io.mindstream.job.UserWindowSerializer;
+import io.mindstream.job.WindowLog;
 import io.mindstream.model.InterestEncoder;
 import io.mindstream.model.Interests;
 import io.mindstream.model.MindModel;
 import io.mindstream.model.ModelConfig;
 import io.mindstream.routing.RoutingConfig;
 import io.mindstream.routing.RoutingSoftmax;
-import org.apache.flink.core.memory.DataInputDeserializer;
-import org.apache.flink.core.memory.DataOutputSerializer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -25,12 +23,16 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The per-event work of the interest updater outside Flink: read the user's window from its state bytes, insert
- * the click, route, write the window back and encode the update. What RocksDB itself costs comes on top.
+ * The per-event work of the interest updater outside Flink: rebuild the user's window from its log (a snapshot
+ * and up to {@link WindowLog#COMPACT_EVERY} deltas), insert the click, route, append a delta (or compact) and
+ * encode the update. What RocksDB itself costs comes on top.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -48,9 +50,9 @@ public class UpdaterPathBenchmark {
 
     private MindModel model;
     private final InterestEncoder encoder = new InterestEncoder();
-    private final DataOutputSerializer out = new DataOutputSerializer(4096);
-    private final DataInputDeserializer in = new DataInputDeserializer();
-    private byte[] state;
+    private final WindowLog codec = new WindowLog();
+    private final UserWindow window = new UserWindow();
+    private final List<byte[]> log = new ArrayList<>();
     private long ts = 1_717_000_000_000L;
     private int next;
 
@@ -75,27 +77,38 @@ public class UpdaterPathBenchmark {
                 new RoutingConfig(d, 4, 3, maxSequenceLength, true, RoutingSoftmax.INTERESTS, 1f)), ids, e, s);
         UserWindow w = new UserWindow();
         for (int i = 0; i < windowLength; i++) {
-            w.insert("item-" + r.nextInt(items), ts += 30_000, "event-" + i, windowLength);
+            int k = r.nextInt(items);
+            byte[] item = ("item-" + k).getBytes(StandardCharsets.UTF_8);
+            byte[] event = ("event-" + i).getBytes(StandardCharsets.UTF_8);
+            w.insert(item, 0, item.length, ts += 30_000, event, 0, event.length, k, model.items().fingerprint(),
+                    windowLength);
         }
-        out.clear();
-        UserWindowSerializer.INSTANCE.serialize(w, out);
-        state = out.getCopyOfBuffer();
+        log.add(codec.snapshot(w));
     }
 
+    /** What {@code InterestUpdater.processElement} does for one accepted click, minus Flink and RocksDB. */
     @Benchmark
     public byte[] onePerEventUpdate() throws IOException {
-        in.setBuffer(state);
-        UserWindow w = UserWindowSerializer.INSTANCE.deserialize(in);
-        String eventId = "event-" + (next++);
-        if (!w.containsEvent(eventId)) {
-            w.insert("item-" + (next * 7919 % 10_000), ts += 30_000, eventId, windowLength);
+        int deltas = codec.read(log, window, windowLength);
+        byte[] eventId = ("click-" + (next++)).getBytes(StandardCharsets.UTF_8);
+        ts += 30_000;
+        if (window.containsEvent(eventId, 0, eventId.length)) {
+            throw new IllegalStateException("every click here is new");
         }
-        Interests r = encoder.encode(model, "user-42", w);
+        byte[] item = ("item-" + (next * 7919 % 10_000)).getBytes(StandardCharsets.UTF_8);
+        int row = model.items().rowOf(item, 0, item.length);
+        long rowTag = model.items().fingerprint();
+        window.insert(item, 0, item.length, ts, eventId, 0, eventId.length, row, rowTag, windowLength);
+        window.setLastEventAt(ts);
+        Interests r = encoder.encode(model, "user-42", window);
         InterestUpdate u = new InterestUpdate("user-42", model.version(), r.count(), r.dim(), r.toFlatArray(),
-                InterestUpdate.Cause.EVENT, eventId, ts, r.sequenceLength(), r.unknownItems(), w.nextUpdateSeq(), ts);
-        out.clear();
-        UserWindowSerializer.INSTANCE.serialize(w, out);
-        state = out.getCopyOfBuffer();
+                InterestUpdate.Cause.EVENT, null, ts, r.sequenceLength(), r.unknownItems(), window.nextUpdateSeq(), ts);
+        if (deltas >= WindowLog.COMPACT_EVERY) {
+            log.clear();
+            log.add(codec.snapshot(window));
+        } else {
+            log.add(codec.delta(item, ts, eventId, window.updateSeq(), ts, row, rowTag));
+        }
         return OutputFormat.BINARY.codec().encode(u);
     }
 }
