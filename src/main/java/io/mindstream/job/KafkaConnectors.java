@@ -17,6 +17,7 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Properties;
 
 /**
  * The job's Kafka sources and sinks. Sources hand over raw records (bytes plus coordinates), so parsing and
@@ -78,10 +79,25 @@ public final class KafkaConnectors {
         return sink(o, "dead-letters", new DeadLetterSerializer(o.deadLetterTopic()));
     }
 
+    /**
+     * Producer settings of the sinks unless {@code --kafka-property} says otherwise: an update is ~1.1 KB (binary,
+     * K = 4, d = 64), so Kafka's default 16 KB batch holds about 14 of them and a busy job sends a request for
+     * every 14 updates. Batches of up to 256 KB (still sent after linger.ms = 5 at the latest, so a quiet stream is
+     * not delayed) take far fewer requests at full load (measurements in docs/BENCHMARKS.md, "Pipeline").
+     */
+    static Properties sinkProducerDefaults() {
+        Properties p = new Properties();
+        p.setProperty("batch.size", String.valueOf(256 * 1024));
+        p.setProperty("linger.ms", "5");
+        return p;
+    }
+
     private static <T> KafkaSink<T> sink(JobOptions o, String name, KafkaRecordSerializationSchema<T> serializer) {
+        Properties producer = sinkProducerDefaults();
+        producer.putAll(o.kafkaClientProperties());
         var b = KafkaSink.<T>builder()
                 .setBootstrapServers(o.bootstrapServers())
-                .setKafkaProducerConfig(o.kafkaClientProperties())
+                .setKafkaProducerConfig(producer)
                 .setRecordSerializer(serializer)
                 .setProperty("transaction.timeout.ms", String.valueOf(o.transactionTimeout().toMillis()));
         if (o.delivery() == JobOptions.Delivery.EXACTLY_ONCE) {

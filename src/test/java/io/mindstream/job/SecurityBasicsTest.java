@@ -94,6 +94,18 @@ class SecurityBasicsTest {
     }
 
     @Test
+    void sinksBatchLargerThanKafkasDefaultUnlessTold() throws Exception {
+        for (KafkaSink<?> sink : List.of(KafkaConnectors.interestsSink(options()), KafkaConnectors.deadLetterSink(options()))) {
+            Properties p = producerConfig(sink);
+            assertEquals(String.valueOf(256 * 1024), p.getProperty("batch.size"));
+            assertEquals("5", p.getProperty("linger.ms"));
+        }
+        Properties told = producerConfig(KafkaConnectors.interestsSink(options("batch.size=1000", "linger.ms=0")));
+        assertEquals("1000", told.getProperty("batch.size"));
+        assertEquals("0", told.getProperty("linger.ms"));
+    }
+
+    @Test
     @Timeout(60)
     void noPasswordReachesTheLogsWhileTheJobsClientsAreConfigured() throws Exception {
         JobOptions o = options("security.protocol=SASL_PLAINTEXT", "sasl.mechanism=PLAIN", "sasl.jaas.config=" + JAAS,
