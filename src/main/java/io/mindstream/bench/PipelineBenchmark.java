@@ -96,8 +96,8 @@ public final class PipelineBenchmark {
 
     /** Sizes and durations; the defaults are those of the issue. */
     public record Options(int users, int items, int windowLength, int maxSequenceLength, int dim, int interests,
-                          int parallelism, Duration warmup, Duration measure, int latencyRate, List<String> cases,
-                          long seed, String managedMemory) {
+                          int parallelism, Duration warmup, Duration kafkaWarmup, Duration measure, int latencyRate,
+                          List<String> cases, long seed, String managedMemory) {
         public Options {
             positive(users, "--users");
             positive(items, "--items");
@@ -107,8 +107,8 @@ public final class PipelineBenchmark {
             positive(interests, "--interests");
             positive(parallelism, "--parallelism");
             positive(latencyRate, "--latency-rate");
-            if (warmup.isNegative() || measure.isNegative() || measure.isZero()) {
-                throw new IllegalArgumentException("--warmup must be >= 0 and --measure > 0");
+            if (warmup.isNegative() || kafkaWarmup.isNegative() || measure.isNegative() || measure.isZero()) {
+                throw new IllegalArgumentException("--warmup and --kafka-warmup must be >= 0 and --measure > 0");
             }
             for (String c : cases) {
                 if (!CASES.contains(c)) {
@@ -630,7 +630,7 @@ public final class PipelineBenchmark {
             client = env.executeAsync("bench " + name);
             reader.start();
             writer.start();
-            sleepChecking(client, o.warmup().plusSeconds(5));
+            sleepChecking(client, o.kafkaWarmup());
             long c0 = probe.count.sum();
             long t0 = System.nanoTime();
             probe.measuring = true;

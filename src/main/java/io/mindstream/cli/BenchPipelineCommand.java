@@ -51,6 +51,11 @@ public final class BenchPipelineCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "PT15S", description = "Per case, ISO-8601, not measured (default: ${DEFAULT-VALUE}).")
     Duration warmup;
 
+    @Option(names = "--kafka-warmup", defaultValue = "PT45S",
+            description = {"Per kafka case, ISO-8601, not measured (default: ${DEFAULT-VALUE}): longer than --warmup "
+                + "because the broker's and the clients' code is compiled by the JIT while the first kafka case runs."})
+    Duration kafkaWarmup;
+
     @Option(names = "--measure", defaultValue = "PT30S", description = "Per case, ISO-8601 (default: ${DEFAULT-VALUE}).")
     Duration measure;
 
@@ -79,7 +84,8 @@ public final class BenchPipelineCommand implements Callable<Integer> {
         PipelineBenchmark.Options options;
         try {
             options = new PipelineBenchmark.Options(users, items, windowLength, maxSequenceLength, dim, interests,
-                    parallelism == 0 ? Runtime.getRuntime().availableProcessors() : parallelism, warmup, measure,
+                    parallelism == 0 ? Runtime.getRuntime().availableProcessors() : parallelism, warmup, kafkaWarmup,
+                    measure,
                     latencyRate, cases, seed, managedMemory);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
