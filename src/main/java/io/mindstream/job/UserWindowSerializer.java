@@ -303,23 +303,10 @@ public final class UserWindowSerializer extends TypeSerializerSingleton<UserWind
         if (n == 0) {
             return -1;
         }
-        if (n > MAX_STRING_BYTES + 1) {
+        if (n > MAX_STRING_BYTES + 1 || n < 0) {
             throw new IOException("corrupt UserWindow state: string of " + (n - 1) + " bytes");
         }
         return (int) (n - 1);
-    }
-
-    static String readString(DataInputView in) throws IOException {
-        long n = readVarLong(in);
-        if (n == 0) {
-            return null;
-        }
-        if (n > MAX_STRING_BYTES + 1) {
-            throw new IOException("corrupt UserWindow state: string of " + (n - 1) + " bytes");
-        }
-        byte[] b = new byte[(int) (n - 1)];
-        in.readFully(b);
-        return new String(b, StandardCharsets.UTF_8);
     }
 
     /** Ids are bounded far below this by the parser; anything larger is corruption. */

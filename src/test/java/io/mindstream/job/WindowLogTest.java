@@ -139,5 +139,9 @@ class WindowLogTest {
         // from the end: 8 bytes of row tag, "e", its length, "i", its length
         longId[longId.length - 12] = 0x7F;
         assertThrows(IOException.class, () -> codec.read(List.of(snapshot, longId), w, 10));
+        // an event id length that is negative as a 64-bit varint
+        byte[] item = {0x10, 4, 1, 1, 2, 'i', -1, -1, -1, -1, -1, -1, -1, -1, -1, 1, 0, 0, 0, 0, 0, 0, 0, 0};
+        IOException negative = assertThrows(IOException.class, () -> codec.read(List.of(snapshot, item), w, 10));
+        assertTrue(negative.getMessage().contains("string of"), negative.getMessage());
     }
 }
