@@ -391,17 +391,27 @@ public final class PipelineBenchmark {
                 return;
             }
             long now = System.currentTimeMillis();
-            long ts = now - (windowLength + 10) * 30_000L;
+            // A full window, then as many deltas as a user has between two snapshots at a random moment (0 to
+            // COMPACT_EVERY - 1, uniformly): the log as the job leaves it in a steady state, not freshly compacted.
+            int deltas = random.nextInt(WindowLog.COMPACT_EVERY);
+            long ts = now - (windowLength + deltas + 10) * 30_000L;
             UserWindow w = new UserWindow();
-            for (int j = 0; j < windowLength; j++) {
+            List<byte[]> entries = new ArrayList<>();
+            for (int j = 0; j < windowLength + deltas; j++) {
                 String eventId = "e-" + Long.toHexString(random.nextLong() | Long.MIN_VALUE);
                 int k = random.nextInt(items);
                 byte[] item = itemId(k).getBytes(StandardCharsets.UTF_8);
                 byte[] event = eventId.getBytes(StandardCharsets.UTF_8);
                 w.insert(item, 0, item.length, ts += 30_000, event, 0, event.length, k, vocabulary, windowLength);
+                w.nextUpdateSeq();
+                w.setLastEventAt(now);
+                if (j == windowLength - 1) {
+                    entries.add(codec.snapshot(w));
+                } else if (j >= windowLength) {
+                    entries.add(codec.delta(item, ts, event, w.updateSeq(), now, k, vocabulary));
+                }
             }
-            w.setLastEventAt(now);
-            log.update(codec.snapshotList(w));
+            log.update(entries);
             // the updater's background TTL: one cleanup timer per user, as the job itself keeps
             if (!ttl.isZero()) {
                 ctx.timerService().registerProcessingTimeTimer(InterestUpdater.cleanupTime(now, ttl.toMillis()));
