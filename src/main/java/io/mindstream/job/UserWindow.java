@@ -67,18 +67,18 @@ public final class UserWindow implements ItemSequence {
         return size;
     }
 
-    @Override
-    public byte[] idBytes() {
+    /** The arena holding every id's bytes (it may move when ids are added: read it again afterwards). */
+    byte[] idBytes() {
         return arena;
     }
 
-    @Override
-    public int idOffset(int i) {
+    /** Where behaviour {@code i}'s item id starts in {@link #idBytes()}. */
+    int idOffset(int i) {
         return itemOff[i];
     }
 
-    @Override
-    public int idLength(int i) {
+    /** The byte length of behaviour {@code i}'s item id. */
+    int idLength(int i) {
         return itemLen[i];
     }
 

@@ -20,6 +20,7 @@ public final class InterestEncoder {
 
     private final RoutingKernel kernel;
     private final Interests result = new Interests();
+    private final StringSequence strings = new StringSequence();
     private int[] rows = new int[0];
     private float[] logits = new float[0];
     private float[] scratch = new float[0];
@@ -54,32 +55,27 @@ public final class InterestEncoder {
      * @throws IllegalArgumentException when explicit logits have the wrong shape
      */
     public Interests encode(MindModel model, String userId, String[] items, int count, float[][] initLogits) {
-        int maxLen = model.routing().maxSequenceLength();
-        ensureRows(maxLen);
-        // Walk back from the newest item, keeping the last L known ones.
-        int n = 0;
-        int unknown = 0;
-        for (int p = count - 1; p >= 0; p--) {
-            int row = model.rowOf(items[p]);
-            if (row < 0) {
-                unknown++;
-            } else if (n < maxLen) {
-                rows[n++] = row;
-            }
+        strings.set(items, count);
+        try {
+            return encode(model, userId, strings, initLogits);
+        } finally {
+            strings.set(null, 0);
         }
-        reverse(rows, n);
-        return route(model, InitialLogits.userSeed(userId, model.seed()), rows, n, unknown, initLogits);
     }
 
     /**
-     * Interests of {@code userId} from a sequence of UTF-8 ids, oldest first: the same rule as
-     * {@link #encode(MindModel, String, String[], int, float[][])} (unknown ids counted and skipped, the last L
-     * known ones kept, deterministic initial logits), without a string per id.
+     * Interests of {@code userId} from a behaviour sequence, oldest first, such as the stream operator's window:
+     * the same rule as {@link #encode(MindModel, String, String[], int, float[][])}.
      */
     public Interests encode(MindModel model, String userId, ItemSequence items) {
+        return encode(model, userId, items, null);
+    }
+
+    private Interests encode(MindModel model, String userId, ItemSequence items, float[][] initLogits) {
         int maxLen = model.routing().maxSequenceLength();
         ensureRows(maxLen);
         ItemIndex index = model.items();
+        // Walk back from the newest item, keeping the last L known ones.
         int n = 0;
         int unknown = 0;
         for (int p = items.length() - 1; p >= 0; p--) {
@@ -91,7 +87,28 @@ public final class InterestEncoder {
             }
         }
         reverse(rows, n);
-        return route(model, InitialLogits.userSeed(userId, model.seed()), rows, n, unknown, null);
+        return route(model, InitialLogits.userSeed(userId, model.seed()), rows, n, unknown, initLogits);
+    }
+
+    /** {@code items[0..count)} as a sequence, reused across calls so that encoding strings allocates nothing. */
+    private static final class StringSequence implements ItemSequence {
+        private String[] items;
+        private int count;
+
+        void set(String[] items, int count) {
+            this.items = items;
+            this.count = count;
+        }
+
+        @Override
+        public int length() {
+            return count;
+        }
+
+        @Override
+        public int rowOf(int i, ItemIndex index) {
+            return index.rowOf(items[i]);
+        }
     }
 
     /**

@@ -47,16 +47,8 @@ class InterestEncoderTest {
                 return items.length;
             }
 
-            public byte[] idBytes() {
-                return bytes;
-            }
-
-            public int idOffset(int i) {
-                return offsets[i];
-            }
-
-            public int idLength(int i) {
-                return encoded[i].length;
+            public int rowOf(int i, ItemIndex index) {
+                return index.rowOf(bytes, offsets[i], encoded[i].length);
             }
         };
     }
