@@ -97,7 +97,7 @@ public final class PipelineBenchmark {
     /** Sizes and durations; the defaults are those of the issue. */
     public record Options(int users, int items, int windowLength, int maxSequenceLength, int dim, int interests,
                           int parallelism, Duration warmup, Duration kafkaWarmup, Duration measure, int latencyRate,
-                          List<String> cases, long seed, String managedMemory) {
+                          List<String> cases, long seed, String managedMemory, String windowCacheMemory) {
         public Options {
             positive(users, "--users");
             positive(items, "--items");
@@ -120,6 +120,11 @@ public final class PipelineBenchmark {
                 MemorySize.parse(managedMemory);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("--managed-memory: " + e.getMessage());
+            }
+            try {
+                MemorySize.parse(windowCacheMemory);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--window-cache-memory: " + e.getMessage());
             }
         }
 
@@ -450,6 +455,7 @@ public final class PipelineBenchmark {
         raw.put("parallelism", List.of(String.valueOf(o.parallelism())));
         raw.put("checkpoint-dir", List.of(work.resolve("checkpoints-" + name).toString()));
         raw.put("window-length", List.of(String.valueOf(o.windowLength())));
+        raw.put("window-cache-memory", List.of(o.windowCacheMemory()));
         // The warm state already holds every user; a refresh of all of them at the first model is a one-off cost
         // that is not what these cases measure.
         raw.put("refresh-on-model-change", List.of("false"));
@@ -596,6 +602,7 @@ public final class PipelineBenchmark {
         m.put("parallelism", String.valueOf(o.parallelism()));
         m.put("state", "rocksdb");
         m.put("managed_memory", o.managedMemory());
+        m.put("window_cache", o.windowCacheMemory());
         Configuration c = StreamingJob.clusterConfiguration();
         m.put("buffer_timeout", c.toMap().getOrDefault("execution.buffer-timeout.interval", "100ms(default)"));
         m.put("load1", String.format(Locale.ROOT, "%.2f",

@@ -1,6 +1,7 @@
 package io.mindstream.cli;
 
 import io.mindstream.bench.PipelineBenchmark;
+import io.mindstream.job.JobOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -73,6 +74,11 @@ public final class BenchPipelineCommand implements Callable<Integer> {
                 + "the Flink memory of a 4096m process)."})
     String managedMemory;
 
+    @Option(names = "--window-cache-memory", defaultValue = JobOptions.DEFAULT_WINDOW_CACHE_MEMORY,
+            description = {"Heap per subtask for decoded windows of recently active users (the job's "
+                + "--window-cache-memory; default: ${DEFAULT-VALUE}, the job's default; 0 = every event reads RocksDB)."})
+    String windowCacheMemory;
+
     @Option(names = "--seed", defaultValue = "7", description = "Seed of the generated model and windows (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -86,7 +92,7 @@ public final class BenchPipelineCommand implements Callable<Integer> {
             options = new PipelineBenchmark.Options(users, items, windowLength, maxSequenceLength, dim, interests,
                     parallelism == 0 ? Runtime.getRuntime().availableProcessors() : parallelism, warmup, kafkaWarmup,
                     measure,
-                    latencyRate, cases, seed, managedMemory);
+                    latencyRate, cases, seed, managedMemory, windowCacheMemory);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }

@@ -82,7 +82,8 @@ public final class InterestPipeline {
         DataStream<InterestUpdate> interests = events
                 .keyBy(ClickEvent::userId, Types.STRING)
                 .connect(models)
-                .process(new InterestUpdater(options.windowLength(), options.stateTtl(), options.refreshOnModelChange()),
+                .process(new InterestUpdater(options.windowLength(), options.stateTtl(), options.refreshOnModelChange(),
+                        options.windowCacheBytes()),
                         TypeInformation.of(InterestUpdate.class))
                 .name("update interests")
                 .uid(UPDATER_UID);

@@ -66,13 +66,16 @@ public final class InterestUpdater extends KeyedBroadcastProcessFunction<String,
     private final int windowLength;
     private final long ttlMillis;
     private final boolean refreshOnModelChange;
+    private final long windowCacheBytes;
     private final ValueStateDescriptor<UserWindow> legacyDescriptor;
     private final ListStateDescriptor<byte[]> logDescriptor;
 
     private transient ValueState<UserWindow> legacyWindow;
     private transient ListState<byte[]> log;
     private transient WindowLog codec;
-    /** The window of the current event, decoded from the log into reused arrays. */
+    /** Decoded windows of recently active users, in front of the log. */
+    private transient WindowCache cache;
+    /** A window decoded from the log by the background TTL and the model refresh, into reused arrays. */
     private transient UserWindow scratch;
     private transient InterestEncoder encoder;
     private transient MindModel model;
@@ -89,21 +92,34 @@ public final class InterestUpdater extends KeyedBroadcastProcessFunction<String,
     private transient Counter refreshedUsers;
     private transient Counter rejectedModels;
     private transient Counter installedModels;
+    private transient Counter cacheHits;
+    private transient Counter cacheMisses;
     private transient Histogram routingNanos;
     private transient AtomicLong modelInstalledAt;
+
+    /** An updater with the default window cache ({@link JobOptions#DEFAULT_WINDOW_CACHE_BYTES}). */
+    public InterestUpdater(int windowLength, Duration stateTtl, boolean refreshOnModelChange) {
+        this(windowLength, stateTtl, refreshOnModelChange, JobOptions.DEFAULT_WINDOW_CACHE_BYTES);
+    }
 
     /**
      * @param windowLength         behaviours kept per user
      * @param stateTtl             inactivity after which a user's state is dropped; zero keeps it forever
      * @param refreshOnModelChange whether a newly installed model version recomputes every user
+     * @param windowCacheBytes     heap for decoded windows of recently active users per subtask; 0 reads every
+     *                             event's window from the state
      */
-    public InterestUpdater(int windowLength, Duration stateTtl, boolean refreshOnModelChange) {
+    public InterestUpdater(int windowLength, Duration stateTtl, boolean refreshOnModelChange, long windowCacheBytes) {
         if (windowLength < 1) {
             throw new IllegalArgumentException("windowLength must be positive, got " + windowLength);
+        }
+        if (windowCacheBytes < 0) {
+            throw new IllegalArgumentException("windowCacheBytes must not be negative, got " + windowCacheBytes);
         }
         this.windowLength = windowLength;
         this.ttlMillis = stateTtl.toMillis();
         this.refreshOnModelChange = refreshOnModelChange;
+        this.windowCacheBytes = windowCacheBytes;
         this.legacyDescriptor = legacyWindowDescriptor(stateTtl);
         this.logDescriptor = WindowLog.descriptor();
     }
@@ -128,7 +144,8 @@ public final class InterestUpdater extends KeyedBroadcastProcessFunction<String,
         legacyWindow = getRuntimeContext().getState(legacyDescriptor);
         log = getRuntimeContext().getListState(logDescriptor);
         codec = new WindowLog();
-        scratch = new UserWindow(windowLength);
+        cache = new WindowCache(windowCacheBytes, windowLength);
+        scratch = new UserWindow(windowLength + 1);
         encoder = new InterestEncoder();
         MetricGroup m = getRuntimeContext().getMetricGroup();
         eventsIn = m.counter("eventsIn");
@@ -141,6 +158,11 @@ public final class InterestUpdater extends KeyedBroadcastProcessFunction<String,
         refreshedUsers = m.counter("refreshedUsers");
         rejectedModels = m.counter("rejectedModels");
         installedModels = m.counter("installedModels");
+        cacheHits = m.counter("windowCacheHits");
+        cacheMisses = m.counter("windowCacheMisses");
+        m.gauge("windowCacheUsers", () -> cache.size());
+        m.gauge("windowCacheBytes", () -> cache.bytes());
+        m.gauge("windowCacheEvictions", () -> cache.evictions());
         routingNanos = m.histogram("routingTimeNanos", new DescriptiveStatisticsHistogram(1000));
         modelInstalledAt = new AtomicLong(-1);
         m.gauge("modelVersion", () -> model == null ? "" : model.version());
@@ -154,9 +176,21 @@ public final class InterestUpdater extends KeyedBroadcastProcessFunction<String,
             restoreModel(ctx.getBroadcastState(MODEL_STATE));
         }
         long now = ctx.timerService().currentProcessingTime();
-        UserWindow w = scratch;
-        int deltas = codec.read(log.get(), w, windowLength);
+        String user = ctx.getCurrentKey();
+        WindowCache.Entry cached = cache.get(user);
+        UserWindow w;
+        int deltas;
         boolean fresh = false;
+        if (cached != null) {
+            cacheHits.inc();
+            w = cached.window;
+            deltas = cached.deltas;
+        } else {
+            cacheMisses.inc();
+            cached = cache.take();
+            w = cached.window;
+            deltas = codec.read(log.get(), w, windowLength);
+        }
         if (deltas < 0) {
             UserWindow legacy = legacyWindow.value();
             if (legacy != null) {
@@ -178,6 +212,8 @@ public final class InterestUpdater extends KeyedBroadcastProcessFunction<String,
         byte[] eventId = event.eventId() == null ? null : event.eventId().getBytes(StandardCharsets.UTF_8);
         if (!fresh && eventId != null && w.containsEvent(eventId, 0, eventId.length)) {
             duplicates.inc();
+            cached.deltas = deltas;
+            cache.store(user, cached); // unchanged, but now read
             return;
         }
         byte[] item = event.itemId().getBytes(StandardCharsets.UTF_8);
@@ -192,28 +228,39 @@ public final class InterestUpdater extends KeyedBroadcastProcessFunction<String,
             if (row < 0) {
                 unknownItems.inc();
             }
-            out.collect(update(ctx.getCurrentKey(), w, InterestUpdate.Cause.EVENT, event.eventId(), event.ts(), now));
+            out.collect(update(user, w, InterestUpdate.Cause.EVENT, event.eventId(), event.ts(), now));
         }
         if (fresh || deltas >= WindowLog.COMPACT_EVERY) {
             log.update(codec.snapshotList(w));
+            cached.deltas = 0;
             if (fresh) {
                 scheduleCleanup(ctx.timerService(), now);
             }
         } else {
             log.add(codec.delta(item, event.ts(), eventId, w.updateSeq(), now, row, rowTag));
+            cached.deltas = deltas + 1;
         }
+        cache.store(user, cached);
     }
 
     /** The background TTL: drops the user if idle for the TTL, otherwise re-arms for the last event plus the TTL. */
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<InterestUpdate> out) throws Exception {
-        UserWindow w = scratch;
-        if (codec.read(log.get(), w, windowLength) < 0) {
-            return;
+        String user = ctx.getCurrentKey();
+        WindowCache.Entry cached = cache.peek(user);
+        UserWindow w;
+        if (cached != null) {
+            w = cached.window;
+        } else {
+            w = scratch;
+            if (codec.read(log.get(), w, windowLength) < 0) {
+                return;
+            }
         }
         if (expired(w, ctx.timerService().currentProcessingTime())) {
             expiredUsers.inc();
             log.clear();
+            cache.remove(user);
         } else {
             scheduleCleanup(ctx.timerService(), w.lastEventAt());
         }
@@ -270,6 +317,8 @@ public final class InterestUpdater extends KeyedBroadcastProcessFunction<String,
     private void refreshAll(Context ctx, Collector<InterestUpdate> out) throws Exception {
         long now = ctx.currentProcessingTime();
         long[] count = {0};
+        // every user's snapshot and update counter change below: the cached windows would be stale
+        cache.clear();
         UserWindow w = scratch;
         ctx.applyToKeyedState(logDescriptor, (user, state) -> {
             if (codec.read(state.get(), w, windowLength) < 0) {
@@ -342,6 +391,11 @@ public final class InterestUpdater extends KeyedBroadcastProcessFunction<String,
             LOG.warn("Model {} routes over up to {} behaviours but --window-length keeps only {} per user",
                     m.version(), m.routing().maxSequenceLength(), windowLength);
         }
+    }
+
+    /** The window cache, for tests. */
+    WindowCache windowCache() {
+        return cache;
     }
 
     /** The current model, for tests. */

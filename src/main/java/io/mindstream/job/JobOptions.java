@@ -5,6 +5,8 @@ import io.mindstream.event.ModelAssembler;
 import io.mindstream.event.OutputFormat;
 import io.mindstream.feature.FeatureStoreOptions;
 
+import org.apache.flink.configuration.MemorySize;
+
 import java.io.Serializable;
 import java.time.Duration;
 import java.time.Instant;
@@ -40,6 +42,7 @@ public record JobOptions(
         Duration stateTtl,
         boolean refreshOnModelChange,
         int windowLength,
+        long windowCacheBytes,
         long minTs,
         Duration maxFuture,
         int maxIdLength,
@@ -50,6 +53,10 @@ public record JobOptions(
         String jobName,
         Map<String, String> kafkaProperties,
         String featureStore) implements Serializable {
+
+    /** Default heap per subtask for decoded windows ({@code --window-cache-memory}). */
+    public static final String DEFAULT_WINDOW_CACHE_MEMORY = "256m";
+    public static final long DEFAULT_WINDOW_CACHE_BYTES = MemorySize.parseBytes(DEFAULT_WINDOW_CACHE_MEMORY);
 
     /** How updates reach the interests topic. */
     public enum Delivery {
@@ -89,6 +96,7 @@ public record JobOptions(
             new Option("state-ttl", "P30D", "ISO-8601 duration after the last event of a user before the user's state is dropped; PT0S = keep forever"),
             new Option("refresh-on-model-change", "true", "recompute and emit every user's interests when a new model version is installed"),
             new Option("window-length", "100", "behaviours kept per user (should exceed the model's max_sequence_length)"),
+            new Option("window-cache-memory", DEFAULT_WINDOW_CACHE_MEMORY, "heap per subtask for the decoded windows of recently active users, in front of RocksDB (e.g. 64m, 1g; 0 = off)"),
             new Option("min-ts", "2000-01-01T00:00:00Z", "oldest accepted event ts (ISO-8601 instant or epoch millis)"),
             new Option("max-future", "P1D", "how far ahead of the wall clock an event ts may be (ISO-8601 duration)"),
             new Option("max-id-length", String.valueOf(ClickEventParser.DEFAULT_MAX_ID_LENGTH), "longest accepted user/item/event id (characters)"),
@@ -167,6 +175,7 @@ public record JobOptions(
                 r.duration("state-ttl", Duration.ZERO, Duration.ofDays(3650)),
                 r.bool("refresh-on-model-change"),
                 r.intIn("window-length", 1, 100_000),
+                r.memory("window-cache-memory"),
                 r.parse("min-ts", JobOptions::parseInstant),
                 r.duration("max-future", Duration.ZERO, Duration.ofDays(3650)),
                 r.intIn("max-id-length", 1, 65_535),
@@ -256,7 +265,7 @@ public record JobOptions(
     public JobOptions withCheckpointDir(String dir) {
         return new JobOptions(bootstrapServers, clicksTopic, interestsTopic, weightsTopic, deadLetterTopic, groupId,
                 outputFormat, delivery, parallelism, dir, checkpointInterval, stateTtl, refreshOnModelChange,
-                windowLength, minTs, maxFuture, maxIdLength, maxRecordBytes, maxModelBytes, transactionalIdPrefix,
+                windowLength, windowCacheBytes, minTs, maxFuture, maxIdLength, maxRecordBytes, maxModelBytes, transactionalIdPrefix,
                 transactionTimeout, jobName, kafkaProperties, featureStore);
     }
 
@@ -321,6 +330,17 @@ public record JobOptions(
                 throw new IllegalArgumentException("--" + key + ": " + v + " is outside " + min + ".." + max);
             }
             return v;
+        }
+
+        /** A memory size: bytes, or a number with a unit (k, m, g; kb, mb, gb). */
+        long memory(String key) {
+            return parse(key, s -> {
+                long bytes = MemorySize.parseBytes(s);
+                if (bytes < 0) {
+                    throw new IllegalArgumentException("must not be negative");
+                }
+                return bytes;
+            });
         }
 
         boolean bool(String key) {

@@ -358,6 +358,18 @@ public final class UserWindow implements ItemSequence {
         arenaUsed = at;
     }
 
+    /** Makes room for {@code behaviours} behaviours without growing again (for a replay whose length is known). */
+    void ensureCapacity(int behaviours) {
+        if (ts.length < behaviours) {
+            grow(behaviours);
+        }
+    }
+
+    /** An estimate of the heap this window retains: its object, its arrays and their headers. */
+    long retainedBytes() {
+        return 64 + 7 * 16 + 16L * ts.length + 20L * itemOff.length + arena.length;
+    }
+
     /** Drops the oldest behaviours beyond {@code capacity}. */
     void trimTo(int capacity) {
         if (size > capacity) {

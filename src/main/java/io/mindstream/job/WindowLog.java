@@ -6,6 +6,7 @@ import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 
 import java.io.IOException;
+import java.util.Collection;
 import java.util.Iterator;
 import java.util.List;
 
@@ -102,6 +103,10 @@ public final class WindowLog {
             return -1;
         }
         UserWindowSerializer.INSTANCE.readInto(it.next(), into);
+        if (entries instanceof Collection<?> c) {
+            // room for the replay and the next event's insert, so the arrays grow once, not by doubling
+            into.ensureCapacity(into.size() + c.size());
+        }
         int deltas = 0;
         while (it.hasNext()) {
             byte[] d = it.next();

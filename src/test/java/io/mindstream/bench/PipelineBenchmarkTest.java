@@ -16,7 +16,7 @@ class PipelineBenchmarkTest {
 
     private static PipelineBenchmark.Options options(List<String> cases, int users, String managed) {
         return new PipelineBenchmark.Options(users, 10_000, 100, 50, 64, 4, 2, Duration.ofSeconds(15),
-                Duration.ofSeconds(45), Duration.ofSeconds(30), 2000, cases, 7, managed);
+                Duration.ofSeconds(45), Duration.ofSeconds(30), 2000, cases, 7, managed, "256m");
     }
 
     @Test

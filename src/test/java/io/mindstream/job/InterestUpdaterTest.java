@@ -387,4 +387,97 @@ class InterestUpdaterTest {
         assertNull(state("u1"), "cleared");
         assertEquals(2, state("u2").size());
     }
+
+    /**
+     * The window cache must not change a single output or state byte: one random stream (duplicates, events out of
+     * order and outside the window, unknown items, users idle past the TTL, timers, model swaps with refreshes, a
+     * snapshot and restore) goes through the updater without a cache, with a cache small enough to evict all the
+     * time, and with the default one.
+     */
+    @Test
+    void theWindowCacheChangesNoOutputAndNoState() throws Exception {
+        harness.close();
+        long one = WindowCache.ENTRY_OVERHEAD_BYTES + new UserWindow(9).retainedBytes();
+        long[] budgets = {0, 3 * one, JobOptions.DEFAULT_WINDOW_CACHE_BYTES};
+        List<List<String>> outputs = new java.util.ArrayList<>();
+        List<List<String>> states = new java.util.ArrayList<>();
+        for (long budget : budgets) {
+            List<String> out = new java.util.ArrayList<>();
+            java.util.Random random = new java.util.Random(11);
+            InterestUpdater fn = new InterestUpdater(8, TTL, true, budget);
+            harness = harness(fn, null);
+            long now = T0;
+            for (int step = 0; step < 3_000; step++) {
+                int action = random.nextInt(1000);
+                if (step == 1_500) {
+                    OperatorSubtaskState snapshot = harness.snapshot(step, now);
+                    harness.close();
+                    fn = new InterestUpdater(8, TTL, true, budget);
+                    harness = harness(fn, snapshot);
+                    harness.setProcessingTime(now);
+                    harness.setStateTtlProcessingTime(now);
+                } else if (step == 100 || step == 1_900 || step == 2_000 || step == 2_600) {
+                    // a first model, a new version, its republication (a no-op), the old version again
+                    MindModel m = step == 100 || step == 2_600 ? v1 : v2;
+                    harness.processBroadcastElement(TestModels.assembledMessage(m), now);
+                } else if (action < 2) {
+                    // long enough for some users to pass their TTL: timers fire, later events start over
+                    now += TTL.toMillis() / 3 + random.nextInt(60_000);
+                    harness.setProcessingTime(now);
+                    harness.setStateTtlProcessingTime(now);
+                } else {
+                    now += random.nextInt(2_000);
+                    harness.setProcessingTime(now);
+                    String user = "u" + random.nextInt(10);
+                    String item = "i" + random.nextInt(26); // the models know i0..i19
+                    long ts = now - random.nextInt(120_000); // out of order, sometimes older than a full window
+                    String eventId = random.nextInt(10) == 0 ? null : "e" + random.nextInt(step + 1);
+                    harness.processElement(click(user, item, ts, eventId), now);
+                }
+                List<String> emitted = new java.util.ArrayList<>();
+                for (InterestUpdate u : drain()) {
+                    emitted.add(u.userId() + "#" + u.updateSeq() + " " + u.modelVersion() + " " + u.cause() + " "
+                            + u.eventId() + "@" + u.eventTs() + " n=" + u.sequenceLength() + " unknown="
+                            + u.unknownItems() + " at=" + u.updatedAt() + " " + Arrays.toString(u.vectors()));
+                }
+                java.util.Collections.sort(emitted);
+                out.addAll(emitted);
+            }
+            WindowCache cache = fn.windowCache();
+            if (budget == 3 * one) {
+                assertTrue(cache.evictions() > 100, "the small cache evicted: " + cache.evictions());
+            } else if (budget > 0) {
+                assertTrue(cache.size() > 5, "the default cache holds the active users: " + cache.size());
+            }
+            List<String> state = new java.util.ArrayList<>();
+            for (int u = 0; u < 10; u++) {
+                UserWindow w = window(harness, "u" + u, 8);
+                int entries = 0;
+                Iterable<byte[]> log = harness.getOperator().getKeyedStateStore()
+                        .getListState(WindowLog.descriptor()).get();
+                for (byte[] ignored : log == null ? List.<byte[]>of() : log) {
+                    entries++;
+                }
+                // the entry count too: the log must be compacted as often with the cache as without
+                state.add("u" + u + "=" + (w == null ? "none" : w + " at " + w.lastEventAt() + " entries " + entries));
+            }
+            harness.close();
+            outputs.add(out);
+            states.add(state);
+        }
+        assertTrue(outputs.get(0).size() > 2_000, "the stream produced updates: " + outputs.get(0).size());
+        for (int i = 1; i < budgets.length; i++) {
+            assertSameLines(outputs.get(0), outputs.get(i), "outputs with a cache of " + budgets[i] + " bytes");
+            assertSameLines(states.get(0), states.get(i), "state with a cache of " + budgets[i] + " bytes");
+        }
+        harness = harness(new InterestUpdater(8, TTL, true), null);
+    }
+
+    /** Equal lists, reported by their first difference (the lists are long). */
+    private static void assertSameLines(List<String> expected, List<String> actual, String what) {
+        for (int i = 0; i < Math.min(expected.size(), actual.size()); i++) {
+            assertEquals(expected.get(i), actual.get(i), what + ", line " + i);
+        }
+        assertEquals(expected.size(), actual.size(), what + ": line count");
+    }
 }

@@ -1,0 +1,184 @@
+package io.mindstream.job;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.HashSet;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The updater's window cache on its own: accounting, CLOCK eviction, recycling, the disabled mode. */
+class WindowCacheTest {
+
+    private static final int CAPACITY = 10;
+
+    /** Caches a window of {@code behaviours} behaviours for the user and returns its entry. */
+    private static WindowCache.Entry admit(WindowCache cache, String user, int behaviours) {
+        assertNull(cache.get(user), user + " is not cached yet");
+        WindowCache.Entry e = cache.take();
+        e.window.clear();
+        for (int i = 0; i < behaviours; i++) {
+            e.window.insert("item-" + i, i, "event-" + i, CAPACITY);
+        }
+        e.deltas = behaviours;
+        cache.store(user, e);
+        return e;
+    }
+
+    private static long entryBytes(String user, UserWindow w) {
+        return WindowCache.ENTRY_OVERHEAD_BYTES + 2L * user.length() + w.retainedBytes();
+    }
+
+    @Test
+    void storedWindowsAreFoundWithTheirDeltasAndAccountedInBytes() {
+        WindowCache cache = new WindowCache(1 << 20, CAPACITY);
+        WindowCache.Entry a = admit(cache, "a", 3);
+        WindowCache.Entry b = admit(cache, "b", 5);
+        assertSame(a, cache.get("a"));
+        assertEquals(3, cache.get("a").window.size());
+        assertEquals(5, cache.get("b").deltas);
+        assertEquals(2, cache.size());
+        assertEquals(entryBytes("a", a.window) + entryBytes("b", b.window), cache.bytes());
+        assertNotSame(a.window, b.window, "every cached user has a window of its own");
+    }
+
+    @Test
+    void restoringAnEntryThatGrewReaccountsItsBytes() {
+        WindowCache cache = new WindowCache(1 << 20, CAPACITY);
+        WindowCache.Entry a = admit(cache, "a", 1);
+        long before = cache.bytes();
+        for (int i = 0; i < 200; i++) {
+            a.window.insert("a-much-longer-item-id-" + i, 100 + i, "a-much-longer-event-id-" + i, 1000);
+        }
+        cache.store("a", a);
+        assertEquals(entryBytes("a", a.window), cache.bytes());
+        assertTrue(cache.bytes() > before);
+        assertEquals(1, cache.size());
+    }
+
+    @Test
+    void overTheBudgetTheClockEvictsAUserNotUsedSinceTheHandPassed() {
+        UserWindow probe = new UserWindow(CAPACITY + 1);
+        for (int i = 0; i < 4; i++) {
+            probe.insert("item-" + i, i, "event-" + i, CAPACITY);
+        }
+        long one = entryBytes("u0", probe);
+        WindowCache cache = new WindowCache(3 * one + one / 2, CAPACITY);
+        admit(cache, "u0", 4);
+        admit(cache, "u1", 4);
+        admit(cache, "u2", 4);
+        assertEquals(3, cache.size());
+        // u0 and u2 are used again: the fourth user pushes out u1, the only one without a second chance
+        assertNotNull(cache.get("u0"));
+        assertNotNull(cache.get("u2"));
+        admit(cache, "u3", 4);
+        assertEquals(3, cache.size());
+        assertEquals(1, cache.evictions());
+        assertNull(cache.peek("u1"));
+        assertNotNull(cache.peek("u0"));
+        assertNotNull(cache.peek("u2"));
+        assertNotNull(cache.peek("u3"));
+        assertTrue(cache.bytes() <= 3 * one + one / 2);
+    }
+
+    @Test
+    void anEvictedEntryIsRecycledForTheNextMiss() {
+        UserWindow probe = new UserWindow(CAPACITY + 1);
+        probe.insert("item-0", 0, "event-0", CAPACITY);
+        WindowCache cache = new WindowCache(entryBytes("u0", probe) + 10, CAPACITY);
+        WindowCache.Entry first = admit(cache, "u0", 1);
+        admit(cache, "u1", 1);
+        assertNull(cache.peek("u0"), "only one fits");
+        assertSame(first, cache.take(), "the evicted entry is reused, with its window's arrays");
+    }
+
+    @Test
+    void aWindowLargerThanTheWholeBudgetIsNotKept() {
+        WindowCache cache = new WindowCache(100, CAPACITY);
+        admit(cache, "big", 5);
+        assertEquals(0, cache.size());
+        assertEquals(0, cache.bytes());
+        assertNull(cache.peek("big"));
+    }
+
+    @Test
+    void removeAndClearForgetUsers() {
+        WindowCache cache = new WindowCache(1 << 20, CAPACITY);
+        for (int u = 0; u < 50; u++) {
+            admit(cache, "u" + u, 1 + u % 5);
+        }
+        cache.remove("u7");
+        cache.remove("not-cached");
+        assertNull(cache.peek("u7"));
+        assertEquals(49, cache.size());
+        long sum = 0;
+        for (int u = 0; u < 50; u++) {
+            WindowCache.Entry e = cache.peek("u" + u);
+            if (e != null) {
+                sum += entryBytes("u" + u, e.window);
+            }
+        }
+        assertEquals(sum, cache.bytes(), "the ring and the byte count stay consistent after a removal");
+        cache.clear();
+        assertEquals(0, cache.size());
+        assertEquals(0, cache.bytes());
+        assertNull(cache.peek("u3"));
+        // usable again after a clear
+        admit(cache, "u3", 2);
+        assertEquals(1, cache.size());
+    }
+
+    @Test
+    void underChurnTheBudgetHoldsAndEveryCachedUserIsFoundAgain() {
+        UserWindow probe = new UserWindow(CAPACITY + 1);
+        for (int i = 0; i < CAPACITY; i++) {
+            probe.insert("item-" + i, i, "event-" + i, CAPACITY);
+        }
+        long budget = 20 * entryBytes("u00", probe);
+        WindowCache cache = new WindowCache(budget, CAPACITY);
+        java.util.Random random = new java.util.Random(3);
+        Set<String> seen = new HashSet<>();
+        for (int step = 0; step < 5_000; step++) {
+            String user = "u" + random.nextInt(60);
+            WindowCache.Entry e = cache.get(user);
+            if (e == null) {
+                e = cache.take();
+                e.window.clear();
+            }
+            e.window.insert("item-" + step, step, "event-" + step, 1 + random.nextInt(CAPACITY));
+            cache.store(user, e);
+            seen.add(user);
+            assertTrue(cache.bytes() <= budget, "over budget at step " + step);
+            assertSame(e, cache.peek(user), "the user just stored is cached");
+        }
+        int cached = 0;
+        for (String user : seen) {
+            if (cache.peek(user) != null) {
+                cached++;
+            }
+        }
+        assertEquals(cache.size(), cached);
+        assertTrue(cache.evictions() > 0);
+    }
+
+    @Test
+    void aZeroBudgetDisablesTheCacheAndReusesOneWindow() {
+        WindowCache cache = new WindowCache(0, CAPACITY);
+        assertFalse(cache.enabled());
+        WindowCache.Entry e = cache.take();
+        e.window.insert("i", 1, "e", CAPACITY);
+        cache.store("u", e);
+        assertNull(cache.get("u"));
+        assertNull(cache.peek("u"));
+        assertEquals(0, cache.size());
+        assertSame(e, cache.take(), "one window, reused for every event");
+        assertThrows(IllegalArgumentException.class, () -> new WindowCache(-1, CAPACITY));
+    }
+}
