@@ -1,11 +1,13 @@
 package io.mindstream.deploy;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
@@ -21,8 +23,13 @@ import org.apache.flink.runtime.clusterframework.TaskExecutorProcessSpec;
 import org.apache.flink.runtime.clusterframework.TaskExecutorProcessUtils;
 import org.apache.flink.runtime.jobmanager.JobManagerProcessSpec;
 import org.apache.flink.runtime.jobmanager.JobManagerProcessUtils;
+import org.apache.flink.state.rocksdb.RocksDBConfigurableOptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.rocksdb.CompressionType;
+import org.rocksdb.Options;
+import org.rocksdb.RocksDB;
 
 /**
  * The deployed flink-conf/config.yaml parses, through Flink's own loader, to the settings the job relies on.
@@ -45,6 +52,23 @@ class FlinkConfTest {
         assertEquals("rocksdb", conf.get(StateBackendOptions.STATE_BACKEND));
         assertTrue(conf.get(CheckpointingOptions.INCREMENTAL_CHECKPOINTS));
         assertEquals("filesystem", conf.get(CheckpointingOptions.CHECKPOINT_STORAGE));
+    }
+
+    /**
+     * L0/L1 uncompressed, LZ4 below; and the RocksDB library Flink bundles opens a database with that list (RocksDB
+     * refuses at open a compression type it was built without).
+     */
+    @Test
+    void rocksDbCompressesOnlyItsBottomLevelsWithACodecItHas(@TempDir Path dir) throws Exception {
+        List<CompressionType> perLevel = conf.get(RocksDBConfigurableOptions.COMPRESSION_PER_LEVEL);
+        assertEquals(List.of(CompressionType.NO_COMPRESSION, CompressionType.NO_COMPRESSION,
+                CompressionType.LZ4_COMPRESSION), perLevel);
+        RocksDB.loadLibrary();
+        try (Options options = new Options().setCreateIfMissing(true).setCompressionPerLevel(perLevel);
+             RocksDB db = RocksDB.open(options, dir.toString())) {
+            db.put(new byte[] {1}, new byte[] {2});
+            assertArrayEquals(new byte[] {2}, db.get(new byte[] {1}));
+        }
     }
 
     @Test
