@@ -437,6 +437,8 @@ public final class PipelineBenchmark {
         // for all slots, a tenth of what a deployed TaskManager of flink-conf/config.yaml gives it; with a few
         // hundred MB of user windows that turns every state read into a cache miss.
         conf.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, MemorySize.parse(o.managedMemory()));
+        // the updater's own counters (window cache hits and misses), read over the measured interval
+        conf.setString("metrics.reporter.bench.factory.class", CapturedCounters.class.getName());
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(o.parallelism(), conf);
         env.setMaxParallelism(128);
         return env;
@@ -579,15 +581,18 @@ public final class PipelineBenchmark {
         try {
             sleepChecking(client, o.warmup());
             long c0 = probe.count.sum();
+            CacheCount k0 = CacheCount.now();
             long t0 = System.nanoTime();
             probe.measuring = true;
             sleepChecking(client, o.measure());
             probe.measuring = false;
             long c1 = probe.count.sum();
             long t1 = System.nanoTime();
+            CacheCount k1 = CacheCount.now();
             double rate = (c1 - c0) / ((t1 - t0) / 1e9);
             Map<String, String> m = new LinkedHashMap<>(extra);
             m.put("events", String.valueOf(c1 - c0));
+            k1.hitRateSince(k0).ifPresent(r -> m.put("window_cache_hit_rate", r));
             if (probe.bytes.sum() > 0) {
                 m.put("update_bytes", String.valueOf(probe.bytes.sum() / Math.max(1, probe.latency.count())));
             }
@@ -595,6 +600,21 @@ public final class PipelineBenchmark {
             return new Result(name, rate, probe.latency.quantileMillis(0.5), probe.latency.quantileMillis(0.99), m);
         } finally {
             cancel(client);
+        }
+    }
+
+    /** The updater's window cache counters, summed over its subtasks. */
+    private record CacheCount(long hits, long misses) {
+        static CacheCount now() {
+            return new CacheCount(CapturedCounters.sum("windowCacheHits"), CapturedCounters.sum("windowCacheMisses"));
+        }
+
+        /** The share of events since {@code start} whose window was cached; empty for a job without the updater. */
+        java.util.Optional<String> hitRateSince(CacheCount start) {
+            long h = hits - start.hits;
+            long total = h + misses - start.misses;
+            return total <= 0 ? java.util.Optional.empty()
+                    : java.util.Optional.of(String.format(Locale.ROOT, "%.3f", (double) h / total));
         }
     }
 
@@ -649,12 +669,14 @@ public final class PipelineBenchmark {
             writer.start();
             sleepChecking(client, o.kafkaWarmup());
             long c0 = probe.count.sum();
+            CacheCount k0 = CacheCount.now();
             long t0 = System.nanoTime();
             probe.measuring = true;
             sleepChecking(client, o.measure());
             probe.measuring = false;
             long c1 = probe.count.sum();
             long t1 = System.nanoTime();
+            CacheCount k1 = CacheCount.now();
             Map<String, String> m = new LinkedHashMap<>();
             m.put("delivery", delivery == JobOptions.Delivery.EXACTLY_ONCE ? "exactly-once" : "at-least-once");
             m.put("offered", rate < 0 ? "max" : String.valueOf(rate));
@@ -666,6 +688,7 @@ public final class PipelineBenchmark {
             m.put("window", String.valueOf(o.windowLength()));
             m.put("checkpoint_interval_ms", String.valueOf(jo.checkpointInterval().toMillis()));
             m.put("events", String.valueOf(c1 - c0));
+            k1.hitRateSince(k0).ifPresent(r -> m.put("window_cache_hit_rate", r));
             addMachine(m);
             return new Result(name, (c1 - c0) / ((t1 - t0) / 1e9), probe.latency.quantileMillis(0.5),
                     probe.latency.quantileMillis(0.99), m);
