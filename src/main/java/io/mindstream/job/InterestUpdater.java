@@ -75,7 +75,7 @@ public final class InterestUpdater extends KeyedBroadcastProcessFunction<String,
     private transient WindowLog codec;
     /** Decoded windows of recently active users, in front of the log. */
     private transient WindowCache cache;
-    /** A window decoded from the log by the background TTL and the model refresh, into reused arrays. */
+    /** A window decoded from the log (on a cache miss, by the background TTL, by the refresh), into reused arrays. */
     private transient UserWindow scratch;
     private transient InterestEncoder encoder;
     private transient MindModel model;
@@ -189,7 +189,17 @@ public final class InterestUpdater extends KeyedBroadcastProcessFunction<String,
             cacheMisses.inc();
             cached = cache.take();
             w = cached.window;
-            deltas = codec.read(log.get(), w, windowLength);
+            if (cache.enabled()) {
+                // the replay grows its arrays past the capacity; what gets cached is a copy sized to the window
+                deltas = codec.read(log.get(), scratch, windowLength);
+                if (deltas >= 0) {
+                    w.setFrom(scratch);
+                } else {
+                    w.clear();
+                }
+            } else {
+                deltas = codec.read(log.get(), w, windowLength);
+            }
         }
         if (deltas < 0) {
             UserWindow legacy = legacyWindow.value();

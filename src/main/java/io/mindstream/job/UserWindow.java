@@ -332,7 +332,12 @@ public final class UserWindow implements ItemSequence {
         return at;
     }
 
-    /** Makes room for {@code len} more bytes: first by dropping the bytes of behaviours no longer held. */
+    /**
+     * Makes room for {@code len} more bytes: by dropping the bytes of behaviours no longer held when that frees a
+     * quarter of the arena or more, else by moving to an arena half as large again as what is needed. (A full
+     * window turns over its ids continuously; windows are kept on the heap by the thousand, so the slack is kept
+     * small and paid for with a compaction every few dozen events.)
+     */
     private void reserve(int len) {
         if (arenaUsed + len <= arena.length) {
             return;
@@ -341,7 +346,8 @@ public final class UserWindow implements ItemSequence {
         for (int i = 0; i < size; i++) {
             live += itemLen[i] + Math.max(0, eventLen[i]);
         }
-        byte[] target = live + len <= arena.length / 2 ? arena : new byte[Math.max(arena.length * 2, live + len)];
+        int need = live + len;
+        byte[] target = need <= arena.length - arena.length / 4 ? arena : new byte[need + need / 2 + 16];
         byte[] source = target == arena ? Arrays.copyOf(arena, arenaUsed) : arena;
         int at = 0;
         for (int i = 0; i < size; i++) {

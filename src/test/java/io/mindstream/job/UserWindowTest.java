@@ -85,4 +85,27 @@ class UserWindowTest {
         assertEquals(-1, b.newestTs());
         assertThrows(IndexOutOfBoundsException.class, () -> b.item(0));
     }
+
+    /** Windows are cached by the thousand: a full window turning over its ids keeps a bounded footprint. */
+    @Test
+    void aFullWindowTurningOverKeepsItsFootprintBounded() {
+        UserWindow w = new UserWindow(101);
+        int live = 0;
+        for (int e = 0; e < 20_000; e++) {
+            w.insert("item-" + (e % 977), 1_000L * e, "event-" + e + "-abcdefgh", 100);
+            if (e == 1_000) {
+                live = 0;
+                for (int i = 0; i < w.size(); i++) {
+                    live += w.item(i).length() + w.eventId(i).length();
+                }
+            }
+            if (e > 1_000) {
+                // ids' bytes at most ~2x the live ones, arrays at the capacity plus one
+                assertTrue(w.retainedBytes() <= 64 + 7 * 16 + 36L * 101 + 2L * live + 64,
+                        "at event " + e + ": " + w.retainedBytes() + " bytes for " + live + " live id bytes");
+            }
+        }
+        assertEquals(100, w.size());
+        assertEquals("item-" + (19_999 % 977), w.item(99));
+    }
 }
