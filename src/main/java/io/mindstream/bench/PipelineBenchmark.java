@@ -582,6 +582,7 @@ public final class PipelineBenchmark {
             sleepChecking(client, o.warmup());
             long c0 = probe.count.sum();
             CacheCount k0 = CacheCount.now();
+            CheckpointWatch checkpoints = CheckpointWatch.start();
             long t0 = System.nanoTime();
             probe.measuring = true;
             sleepChecking(client, o.measure());
@@ -589,10 +590,12 @@ public final class PipelineBenchmark {
             long c1 = probe.count.sum();
             long t1 = System.nanoTime();
             CacheCount k1 = CacheCount.now();
+            checkpoints.stop();
             double rate = (c1 - c0) / ((t1 - t0) / 1e9);
             Map<String, String> m = new LinkedHashMap<>(extra);
             m.put("events", String.valueOf(c1 - c0));
             k1.hitRateSince(k0).ifPresent(r -> m.put("window_cache_hit_rate", r));
+            checkpoints.describe(m, (t1 - t0) / 1e9);
             if (probe.bytes.sum() > 0) {
                 m.put("update_bytes", String.valueOf(probe.bytes.sum() / Math.max(1, probe.latency.count())));
             }
@@ -600,6 +603,61 @@ public final class PipelineBenchmark {
             return new Result(name, rate, probe.latency.quantileMillis(0.5), probe.latency.quantileMillis(0.99), m);
         } finally {
             cancel(client);
+        }
+    }
+
+    /**
+     * Follows the job's checkpoints during the measured interval: the bytes each completed checkpoint uploaded
+     * (incremental: the new SST files) and the full size of the last one, from the JobManager's gauges.
+     */
+    private static final class CheckpointWatch {
+        private final Thread thread;
+        private volatile boolean running = true;
+        private long completed;
+        private long uploaded;
+        private long fullSize = -1;
+
+        private CheckpointWatch() {
+            long start = CapturedCounters.gauge("numberOfCompletedCheckpoints");
+            thread = new Thread(() -> {
+                long seen = start;
+                while (running) {
+                    long n = CapturedCounters.gauge("numberOfCompletedCheckpoints");
+                    if (n > seen && seen >= 0) {
+                        // polled far more often than checkpoints complete (5 s + 2 s pause): one at a time
+                        uploaded += CapturedCounters.gauge("lastCheckpointSize");
+                        fullSize = CapturedCounters.gauge("lastCheckpointFullSize");
+                        completed += n - seen;
+                    }
+                    seen = n;
+                    try {
+                        Thread.sleep(100);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "bench-checkpoint-watch");
+            thread.setDaemon(true);
+        }
+
+        static CheckpointWatch start() {
+            CheckpointWatch w = new CheckpointWatch();
+            w.thread.start();
+            return w;
+        }
+
+        void stop() throws InterruptedException {
+            running = false;
+            thread.join(5_000);
+        }
+
+        /** checkpoints=N checkpoint_upload_mb_per_s=X checkpoint_full_mb=Y, when any completed. */
+        void describe(Map<String, String> m, double seconds) {
+            m.put("checkpoints", String.valueOf(completed));
+            if (completed > 0) {
+                m.put("checkpoint_upload_mb_per_s", String.format(Locale.ROOT, "%.2f", uploaded / 1e6 / seconds));
+                m.put("checkpoint_full_mb", String.format(Locale.ROOT, "%.1f", fullSize / 1e6));
+            }
         }
     }
 
@@ -670,6 +728,7 @@ public final class PipelineBenchmark {
             sleepChecking(client, o.kafkaWarmup());
             long c0 = probe.count.sum();
             CacheCount k0 = CacheCount.now();
+            CheckpointWatch checkpoints = CheckpointWatch.start();
             long t0 = System.nanoTime();
             probe.measuring = true;
             sleepChecking(client, o.measure());
@@ -677,6 +736,7 @@ public final class PipelineBenchmark {
             long c1 = probe.count.sum();
             long t1 = System.nanoTime();
             CacheCount k1 = CacheCount.now();
+            checkpoints.stop();
             Map<String, String> m = new LinkedHashMap<>();
             m.put("delivery", delivery == JobOptions.Delivery.EXACTLY_ONCE ? "exactly-once" : "at-least-once");
             m.put("offered", rate < 0 ? "max" : String.valueOf(rate));
@@ -689,6 +749,7 @@ public final class PipelineBenchmark {
             m.put("checkpoint_interval_ms", String.valueOf(jo.checkpointInterval().toMillis()));
             m.put("events", String.valueOf(c1 - c0));
             k1.hitRateSince(k0).ifPresent(r -> m.put("window_cache_hit_rate", r));
+            checkpoints.describe(m, (t1 - t0) / 1e9);
             addMachine(m);
             return new Result(name, (c1 - c0) / ((t1 - t0) / 1e9), probe.latency.quantileMillis(0.5),
                     probe.latency.quantileMillis(0.99), m);
