@@ -371,6 +371,13 @@ public final class UserWindow implements ItemSequence {
         }
     }
 
+    /** Makes room in the id arena for {@code bytes} more bytes at once (for decoding a whole window). */
+    void ensureArena(int bytes) {
+        if (arenaUsed + bytes > arena.length) {
+            reserve(bytes);
+        }
+    }
+
     /** An estimate of the heap this window retains: its object, its arrays and their headers. */
     long retainedBytes() {
         return 64 + 7 * 16 + 16L * ts.length + 20L * itemOff.length + arena.length;
@@ -425,6 +432,11 @@ public final class UserWindow implements ItemSequence {
         if (ts.length < other.size) {
             grow(other.size);
         }
+        int bytes = 0;
+        for (int i = 0; i < other.size; i++) {
+            bytes += other.itemLen[i] + Math.max(0, other.eventLen[i]);
+        }
+        ensureArena(bytes);
         for (int i = 0; i < other.size; i++) {
             int at = appendReserved(other.ts[i], other.itemLen[i], other.eventLen[i]);
             System.arraycopy(other.arena, other.itemOff[i], arena, at, other.itemLen[i]);

@@ -212,6 +212,9 @@ public final class UserWindowSerializer extends TypeSerializerSingleton<UserWind
             if (size == 0) {
                 return;
             }
+            // the ids take at most what is left of the value: one arena check instead of one per behaviour
+            w.ensureArena(b.length - pos[0]);
+            w.ensureCapacity(size);
             long t = (long) LONGS.get(b, pos[0]);
             pos[0] += 8;
             long rowTag = 0;
