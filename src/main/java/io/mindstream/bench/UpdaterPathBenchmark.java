@@ -21,6 +21,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -31,8 +32,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The per-event work of the interest updater outside Flink: rebuild the user's window from its log (a snapshot
- * and up to {@link WindowLog#COMPACT_EVERY} deltas), insert the click, route, append a delta (or compact) and
- * encode the update. What RocksDB itself costs comes on top.
+ * and up to {@link WindowLog#COMPACT_EVERY} deltas; what a window cache miss does), insert the click, route, append
+ * a delta (or compact) and encode the update; and the same from a window already decoded (a cache hit). What
+ * RocksDB itself costs comes on top.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -53,6 +55,9 @@ public class UpdaterPathBenchmark {
     private final WindowLog codec = new WindowLog();
     private final UserWindow window = new UserWindow();
     private final List<byte[]> log = new ArrayList<>();
+    /** The window a cache hit starts from: decoded once, then changed in place by every event. */
+    private final UserWindow cached = new UserWindow();
+    private int cachedDeltas;
     private long ts = 1_717_000_000_000L;
     private int next;
 
@@ -84,6 +89,7 @@ public class UpdaterPathBenchmark {
                     windowLength);
         }
         log.add(codec.snapshot(w));
+        cached.setFrom(w);
     }
 
     /** What {@code InterestUpdater.processElement} does for one accepted click, minus Flink and RocksDB. */
@@ -110,5 +116,31 @@ public class UpdaterPathBenchmark {
             log.add(codec.delta(item, ts, eventId, window.updateSeq(), ts, row, rowTag));
         }
         return OutputFormat.BINARY.codec().encode(u);
+    }
+
+    /** The same click from a window the cache holds: no rebuild; the delta or snapshot is still encoded. */
+    @Benchmark
+    public void onePerEventUpdateFromTheCache(Blackhole out) {
+        byte[] eventId = ("click-" + (next++)).getBytes(StandardCharsets.UTF_8);
+        ts += 30_000;
+        if (cached.containsEvent(eventId, 0, eventId.length)) {
+            throw new IllegalStateException("every click here is new");
+        }
+        byte[] item = ("item-" + (next * 7919 % 10_000)).getBytes(StandardCharsets.UTF_8);
+        int row = model.items().rowOf(item, 0, item.length);
+        long rowTag = model.items().fingerprint();
+        cached.insert(item, 0, item.length, ts, eventId, 0, eventId.length, row, rowTag, windowLength);
+        cached.setLastEventAt(ts);
+        Interests r = encoder.encode(model, "user-42", cached);
+        InterestUpdate u = new InterestUpdate("user-42", model.version(), r.count(), r.dim(), r.toFlatArray(),
+                InterestUpdate.Cause.EVENT, null, ts, r.sequenceLength(), r.unknownItems(), cached.nextUpdateSeq(), ts);
+        if (cachedDeltas >= WindowLog.COMPACT_EVERY) {
+            out.consume(codec.snapshot(cached));
+            cachedDeltas = 0;
+        } else {
+            out.consume(codec.delta(item, ts, eventId, cached.updateSeq(), ts, row, rowTag));
+            cachedDeltas++;
+        }
+        out.consume(OutputFormat.BINARY.codec().encode(u));
     }
 }
