@@ -580,29 +580,53 @@ public final class PipelineBenchmark {
         JobClient client = env.executeAsync("bench " + name);
         try {
             sleepChecking(client, o.warmup());
-            long c0 = probe.count.sum();
-            CacheCount k0 = CacheCount.now();
-            CheckpointWatch checkpoints = CheckpointWatch.start();
-            long t0 = System.nanoTime();
-            probe.measuring = true;
-            sleepChecking(client, o.measure());
-            probe.measuring = false;
-            long c1 = probe.count.sum();
-            long t1 = System.nanoTime();
-            CacheCount k1 = CacheCount.now();
-            checkpoints.stop();
-            double rate = (c1 - c0) / ((t1 - t0) / 1e9);
+            Interval interval = measureInterval(client, probe);
             Map<String, String> m = new LinkedHashMap<>(extra);
-            m.put("events", String.valueOf(c1 - c0));
-            k1.hitRateSince(k0).ifPresent(r -> m.put("window_cache_hit_rate", r));
-            checkpoints.describe(m, (t1 - t0) / 1e9);
+            interval.describe(m);
             if (probe.bytes.sum() > 0) {
                 m.put("update_bytes", String.valueOf(probe.bytes.sum() / Math.max(1, probe.latency.count())));
             }
             addMachine(m);
-            return new Result(name, rate, probe.latency.quantileMillis(0.5), probe.latency.quantileMillis(0.99), m);
+            return new Result(name, interval.eventsPerSecond(), probe.latency.quantileMillis(0.5),
+                    probe.latency.quantileMillis(0.99), m);
         } finally {
             cancel(client);
+        }
+    }
+
+    /** The measured part of a case: events through the probe, the time, and what the job counted meanwhile. */
+    private record Interval(long events, double seconds, CacheCount start, CacheCount end,
+                            CheckpointWatch checkpoints) {
+        double eventsPerSecond() {
+            return events / seconds;
+        }
+
+        /** events=N [window_cache_hit_rate=R] checkpoints=N [checkpoint_upload_mb_per_s=X checkpoint_full_mb=Y] */
+        void describe(Map<String, String> m) {
+            m.put("events", String.valueOf(events));
+            end.hitRateSince(start).ifPresent(r -> m.put("window_cache_hit_rate", r));
+            checkpoints.describe(m, seconds);
+        }
+    }
+
+    /** Runs the measured interval ({@code --measure}) of a case whose job is already warm. */
+    private Interval measureInterval(JobClient client, Probe probe) throws Exception {
+        long c0 = probe.count.sum();
+        CacheCount k0 = CacheCount.now();
+        CheckpointWatch checkpoints = CheckpointWatch.start();
+        long t0 = System.nanoTime();
+        try {
+            probe.measuring = true;
+            try {
+                sleepChecking(client, o.measure());
+            } finally {
+                probe.measuring = false;
+            }
+            long c1 = probe.count.sum();
+            long t1 = System.nanoTime();
+            return new Interval(c1 - c0, (t1 - t0) / 1e9, k0, CacheCount.now(), checkpoints);
+        } finally {
+            checkpoints.stop();
         }
     }
 
@@ -726,17 +750,7 @@ public final class PipelineBenchmark {
             reader.start();
             writer.start();
             sleepChecking(client, o.kafkaWarmup());
-            long c0 = probe.count.sum();
-            CacheCount k0 = CacheCount.now();
-            CheckpointWatch checkpoints = CheckpointWatch.start();
-            long t0 = System.nanoTime();
-            probe.measuring = true;
-            sleepChecking(client, o.measure());
-            probe.measuring = false;
-            long c1 = probe.count.sum();
-            long t1 = System.nanoTime();
-            CacheCount k1 = CacheCount.now();
-            checkpoints.stop();
+            Interval interval = measureInterval(client, probe);
             Map<String, String> m = new LinkedHashMap<>();
             m.put("delivery", delivery == JobOptions.Delivery.EXACTLY_ONCE ? "exactly-once" : "at-least-once");
             m.put("offered", rate < 0 ? "max" : String.valueOf(rate));
@@ -747,11 +761,9 @@ public final class PipelineBenchmark {
             m.put("users", String.valueOf(o.users()));
             m.put("window", String.valueOf(o.windowLength()));
             m.put("checkpoint_interval_ms", String.valueOf(jo.checkpointInterval().toMillis()));
-            m.put("events", String.valueOf(c1 - c0));
-            k1.hitRateSince(k0).ifPresent(r -> m.put("window_cache_hit_rate", r));
-            checkpoints.describe(m, (t1 - t0) / 1e9);
+            interval.describe(m);
             addMachine(m);
-            return new Result(name, (c1 - c0) / ((t1 - t0) / 1e9), probe.latency.quantileMillis(0.5),
+            return new Result(name, interval.eventsPerSecond(), probe.latency.quantileMillis(0.5),
                     probe.latency.quantileMillis(0.99), m);
         } finally {
             volatileStop = true;

@@ -78,6 +78,19 @@ class JobOptionsTest {
     }
 
     @Test
+    void windowCacheMemoryTakesASizeWithAUnitAndZeroTurnsItOff() {
+        assertEquals(256L << 20, JobOptions.fromArgs(REQUIRED).windowCacheBytes());
+        assertEquals(JobOptions.DEFAULT_WINDOW_CACHE_BYTES, JobOptions.fromArgs(REQUIRED).windowCacheBytes());
+        assertEquals(64L << 20, JobOptions.fromArgs(with("--window-cache-memory", "64m")).windowCacheBytes());
+        assertEquals(1L << 30, JobOptions.fromArgs(with("--window-cache-memory=1g")).windowCacheBytes());
+        assertEquals(0, JobOptions.fromArgs(with("--window-cache-memory", "0")).windowCacheBytes());
+        for (String bad : new String[] {"lots", "-5m", "12 parsecs", ""}) {
+            String message = error(with("--window-cache-memory=" + bad));
+            assertTrue(message.startsWith("--window-cache-memory"), bad + ": " + message);
+        }
+    }
+
+    @Test
     void topicsMustBeValidAndDistinct() {
         assertTrue(error("--bootstrap-servers", "h:1", "--clicks-topic", "same", "--interests-topic", "same",
                 "--weights-topic", "w", "--dead-letter-topic", "d").contains("must differ"));
