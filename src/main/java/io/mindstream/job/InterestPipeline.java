@@ -10,7 +10,6 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
-import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -73,19 +72,20 @@ public final class InterestPipeline {
                 .process(new ParseClicks(options.parser()), TypeInformation.of(ClickEvent.class))
                 .name("parse clicks")
                 .uid(PARSE_UID);
-        BroadcastStream<byte[]> models = weights
+        // broadcast partitioning into the updater's own keyed-broadcast operator (the broadcast state is declared
+        // by the operator), which writes its window cache back to the keyed state
+        DataStream<byte[]> models = weights
                 .process(new AssembleModels(options.maxModelBytes()), PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO)
                 .setParallelism(1)
                 .name("assemble models")
                 .uid(ASSEMBLE_UID)
-                .broadcast(InterestUpdater.MODEL_STATE);
+                .broadcast();
         DataStream<InterestUpdate> interests = events
                 .keyBy(ClickEvent::userId, Types.STRING)
                 .connect(models)
-                .process(new InterestUpdater(options.windowLength(), options.stateTtl(), options.refreshOnModelChange(),
-                        options.windowCacheBytes()),
-                        TypeInformation.of(InterestUpdate.class))
-                .name("update interests")
+                .transform("update interests", TypeInformation.of(InterestUpdate.class),
+                        new InterestUpdaterOperator(new InterestUpdater(options.windowLength(), options.stateTtl(),
+                                options.refreshOnModelChange(), options.windowCacheBytes())))
                 .uid(UPDATER_UID);
         return new Outputs(interests, events.getSideOutput(ParseClicks.DEAD_LETTERS));
     }

@@ -22,6 +22,7 @@ import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.apache.flink.streaming.api.TimerService;
 import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
+import org.apache.flink.streaming.api.operators.KeyContext;
 import org.apache.flink.util.Collector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -75,6 +76,11 @@ public final class InterestUpdater extends KeyedBroadcastProcessFunction<String,
     private transient WindowLog codec;
     /** Decoded windows of recently active users, in front of the log. */
     private transient WindowCache cache;
+    /**
+     * Switches the keyed state to another user, for writing back cached windows; set by
+     * {@link InterestUpdaterOperator}. Without it (another operator runs this function) every event writes through.
+     */
+    private transient KeyContext keys;
     /** A window decoded from the log (on a cache miss, by the background TTL, by the refresh), into reused arrays. */
     private transient UserWindow scratch;
     private transient InterestEncoder encoder;
@@ -94,6 +100,10 @@ public final class InterestUpdater extends KeyedBroadcastProcessFunction<String,
     private transient Counter installedModels;
     private transient Counter cacheHits;
     private transient Counter cacheMisses;
+    /** Writes of pending deltas to the log (one per user and write, whatever the number of deltas). */
+    private transient Counter stateAppends;
+    /** Writes of a snapshot replacing the log. */
+    private transient Counter stateSnapshots;
     private transient Histogram routingNanos;
     private transient AtomicLong modelInstalledAt;
 
@@ -144,7 +154,7 @@ public final class InterestUpdater extends KeyedBroadcastProcessFunction<String,
         legacyWindow = getRuntimeContext().getState(legacyDescriptor);
         log = getRuntimeContext().getListState(logDescriptor);
         codec = new WindowLog();
-        cache = new WindowCache(windowCacheBytes, windowLength);
+        cache = new WindowCache(windowCacheBytes, windowLength, this::writeBack);
         scratch = new UserWindow(windowLength + 1);
         encoder = new InterestEncoder();
         MetricGroup m = getRuntimeContext().getMetricGroup();
@@ -160,6 +170,8 @@ public final class InterestUpdater extends KeyedBroadcastProcessFunction<String,
         installedModels = m.counter("installedModels");
         cacheHits = m.counter("windowCacheHits");
         cacheMisses = m.counter("windowCacheMisses");
+        stateAppends = m.counter("windowStateAppends");
+        stateSnapshots = m.counter("windowStateSnapshots");
         m.gauge("windowCacheUsers", () -> cache.size());
         m.gauge("windowCacheBytes", () -> cache.bytes());
         m.gauge("windowCacheEvictions", () -> cache.evictions());
@@ -240,17 +252,62 @@ public final class InterestUpdater extends KeyedBroadcastProcessFunction<String,
             }
             out.collect(update(user, w, InterestUpdate.Cause.EVENT, event.eventId(), event.ts(), now));
         }
-        if (fresh || deltas >= WindowLog.COMPACT_EVERY) {
-            log.update(codec.snapshotList(w));
+        if (fresh || cached.snapshotDue || deltas >= WindowLog.COMPACT_EVERY) {
+            // a snapshot replaces the log; until it is written, later events are part of it
+            cached.snapshotDue();
             cached.deltas = 0;
             if (fresh) {
                 scheduleCleanup(ctx.timerService(), now);
             }
         } else {
-            log.add(codec.delta(item, event.ts(), eventId, w.updateSeq(), now, row, rowTag));
+            cached.addPending(codec.delta(item, event.ts(), eventId, w.updateSeq(), now, row, rowTag));
             cached.deltas = deltas + 1;
         }
+        if (keys == null || !cache.enabled()) {
+            write(cached);
+        }
         cache.store(user, cached);
+    }
+
+    /**
+     * Writes what the state lacks of a cached window's events (the current key must be the entry's user): the
+     * snapshot due, or the pending deltas in one append.
+     */
+    private void write(WindowCache.Entry e) throws Exception {
+        if (e.snapshotDue) {
+            log.update(codec.snapshotList(e.window));
+            stateSnapshots.inc();
+        } else if (!e.pending.isEmpty()) {
+            log.addAll(e.pending);
+            stateAppends.inc();
+        }
+        e.clean();
+    }
+
+    /** Writes a dirty entry of another user than the current one, then switches the keyed state back. */
+    private void writeBack(WindowCache.Entry e) {
+        Object current = keys.getCurrentKey();
+        keys.setCurrentKey(e.user);
+        try {
+            write(e);
+        } catch (Exception ex) {
+            throw new IllegalStateException("cannot write the window of user " + e.user + " to the state", ex);
+        } finally {
+            if (current != null) {
+                keys.setCurrentKey(current);
+            }
+        }
+    }
+
+    /**
+     * Writes every cached window's pending changes to the keyed state: before each checkpoint or savepoint (by
+     * {@link InterestUpdaterOperator}) and before anything reads the state of all users. A no-op when writing
+     * through.
+     */
+    void writePending() {
+        if (keys != null) {
+            cache.forEachDirty(this::writeBack);
+        }
     }
 
     /** The background TTL: drops the user if idle for the TTL, otherwise re-arms for the last event plus the TTL. */
@@ -328,6 +385,7 @@ public final class InterestUpdater extends KeyedBroadcastProcessFunction<String,
         long now = ctx.currentProcessingTime();
         long[] count = {0};
         // every user's snapshot and update counter change below: the cached windows would be stale
+        writePending();
         cache.clear();
         UserWindow w = scratch;
         ctx.applyToKeyedState(logDescriptor, (user, state) -> {
@@ -401,6 +459,16 @@ public final class InterestUpdater extends KeyedBroadcastProcessFunction<String,
             LOG.warn("Model {} routes over up to {} behaviours but --window-length keeps only {} per user",
                     m.version(), m.routing().maxSequenceLength(), windowLength);
         }
+    }
+
+    /** Lets the updater write cached windows back: {@code keys} switches the keyed state between users. */
+    void writeBackThrough(KeyContext keys) {
+        this.keys = keys;
+    }
+
+    /** Writes to the window log so far (appends and snapshots), for tests. */
+    long stateWrites() {
+        return stateAppends.getCount() + stateSnapshots.getCount();
     }
 
     /** The window cache, for tests. */

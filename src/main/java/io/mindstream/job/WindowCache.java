@@ -1,6 +1,8 @@
 package io.mindstream.job;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.function.Consumer;
 
 /**
  * A subtask's heap cache of decoded user windows, in front of the keyed state.
@@ -9,17 +11,21 @@ import java.util.HashMap;
  * log's snapshot and deltas, then the decoding) costs more than the routing itself. The cache keeps the decoded
  * windows of recently active users, so that a user's next event starts from the window the previous one left.
  *
- * <p>It is <b>write-through</b>: the updater still appends every event's delta (or snapshot) to the keyed state, so
- * the state stays the source of truth and checkpoints, savepoints and rescaling never see the cache. A cached
- * window is always equal to what reading the state would give (the replay of a log equals the window its events
- * built, {@link WindowLog}); whatever changes the state without an event (the background TTL, a model refresh)
- * removes the users concerned or clears the cache. After a failure the operator instance is new and so is its
- * cache, empty.
+ * <p>The keyed state stays the source of truth at every checkpoint. What an event changes is recorded in its
+ * user's entry ({@link Entry#pending} deltas, or a snapshot due) and written to the state by the updater: at once
+ * (<b>write-through</b>), or, when the updater can switch the keyed state to another user, <b>write-back</b>: when
+ * the entry is evicted (through the {@code writeBack} callback, before the entry is reused) and for every entry
+ * still dirty before each checkpoint or savepoint ({@link #forEachDirty}). A user's events between two checkpoints
+ * then cost one state write instead of one each. Whatever changes the state without an event (the background
+ * TTL, a model refresh) removes the users concerned or clears the cache, after writing them back. After a failure
+ * the operator instance is new and so is its cache, empty: the state it restores from holds every event before
+ * the checkpoint.
  *
- * <p>Memory is bounded by an estimate of the bytes the cached windows retain (their arrays plus the bookkeeping per
- * user), not by a count, since a window's size depends on its ids. Eviction is CLOCK (second chance): a hit only
- * sets a flag, so the hot path moves no list nodes, and an evicted entry's window is recycled for the next miss.
- * A budget of zero disables the cache: every event then reads its window from the state into one reused window.
+ * <p>Memory is bounded by an estimate of the bytes the cached windows retain (their arrays, their pending deltas
+ * and the bookkeeping per user), not by a count, since a window's size depends on its ids. Eviction is CLOCK
+ * (second chance): a hit only sets a flag, so the hot path moves no list nodes, and an evicted entry's window is
+ * recycled for the next miss. A budget of zero disables the cache: every event then reads its window from the
+ * state into one reused window and writes through.
  *
  * <p>Not thread-safe: one instance per operator instance, used from the task thread only.
  */
@@ -28,11 +34,22 @@ final class WindowCache {
     /** Per cached user besides the window's arrays: the entry, the hash map node and table slot, the ring slot, the key. */
     static final int ENTRY_OVERHEAD_BYTES = 160;
 
-    /** A user's cached window and the number of deltas its log holds after the last snapshot. */
+    /** Bytes a pending delta retains besides its content: the array header and the list's reference. */
+    static final int PENDING_OVERHEAD_BYTES = 24;
+
+    /**
+     * A user's cached window, the number of deltas its log holds after the last snapshot (counting those still
+     * pending), and what the state has yet to get.
+     */
     static final class Entry {
         final UserWindow window;
         String user;
         int deltas;
+        /** Deltas of the user's events that the state has not got yet, oldest first. */
+        final ArrayList<byte[]> pending = new ArrayList<>(4);
+        long pendingBytes;
+        /** Whether the state is to get a snapshot of the window, replacing the log (the pending deltas are then empty). */
+        boolean snapshotDue;
         boolean referenced;
         /** Position in the clock ring, or -1 when not cached. */
         int slot = -1;
@@ -41,10 +58,37 @@ final class WindowCache {
         Entry(UserWindow window) {
             this.window = window;
         }
+
+        /** Whether the state lacks some of this window's events. */
+        boolean dirty() {
+            return snapshotDue || !pending.isEmpty();
+        }
+
+        /** Records an event's delta for the state. */
+        void addPending(byte[] delta) {
+            pending.add(delta);
+            pendingBytes += PENDING_OVERHEAD_BYTES + delta.length;
+        }
+
+        /** Records that the state is to get a snapshot of the window: the pending deltas are part of it. */
+        void snapshotDue() {
+            pending.clear();
+            pendingBytes = 0;
+            snapshotDue = true;
+        }
+
+        /** The state has got everything (or no longer needs it). */
+        void clean() {
+            pending.clear();
+            pendingBytes = 0;
+            snapshotDue = false;
+        }
     }
 
     private final long budgetBytes;
     private final int windowCapacity;
+    /** Writes a dirty entry's changes to the state before the entry is evicted. */
+    private final Consumer<Entry> writeBack;
     private final HashMap<String, Entry> byUser = new HashMap<>();
     private Entry[] ring = new Entry[64];
     private int count;
@@ -54,16 +98,25 @@ final class WindowCache {
     private Entry spare;
     private long evictions;
 
+    /** A cache whose entries are never dirty when evicted (the updater writes through). */
+    WindowCache(long budgetBytes, int windowCapacity) {
+        this(budgetBytes, windowCapacity, e -> {
+            throw new IllegalStateException("a write-through cache evicted " + e.user + " with changes not written");
+        });
+    }
+
     /**
      * @param budgetBytes    the estimated heap the cached windows may retain; 0 disables the cache
      * @param windowCapacity the behaviours per window, to size new windows
+     * @param writeBack      writes a dirty entry's changes to the state (and cleans the entry) before it is evicted
      */
-    WindowCache(long budgetBytes, int windowCapacity) {
+    WindowCache(long budgetBytes, int windowCapacity, Consumer<Entry> writeBack) {
         if (budgetBytes < 0) {
             throw new IllegalArgumentException("budgetBytes must not be negative, got " + budgetBytes);
         }
         this.budgetBytes = budgetBytes;
         this.windowCapacity = windowCapacity;
+        this.writeBack = writeBack;
     }
 
     boolean enabled() {
@@ -113,7 +166,7 @@ final class WindowCache {
         if (!enabled()) {
             return;
         }
-        long size = ENTRY_OVERHEAD_BYTES + 2L * user.length() + e.window.retainedBytes();
+        long size = ENTRY_OVERHEAD_BYTES + 2L * user.length() + e.window.retainedBytes() + e.pendingBytes;
         if (e.slot < 0) {
             e.user = user;
             e.referenced = false;
@@ -137,7 +190,7 @@ final class WindowCache {
         }
     }
 
-    /** Forgets the user (its state was cleared). */
+    /** Forgets the user and its pending changes (its state was cleared). */
     void remove(String user) {
         if (!enabled()) {
             return;
@@ -149,8 +202,26 @@ final class WindowCache {
         }
     }
 
-    /** Forgets every user (the state changed under all of them, as a model refresh does). */
+    /** Hands every entry whose changes the state has not got yet to {@code action}. */
+    void forEachDirty(Consumer<Entry> action) {
+        for (int i = 0; i < count; i++) {
+            if (ring[i].dirty()) {
+                action.accept(ring[i]);
+            }
+        }
+    }
+
+    /**
+     * Forgets every user (the state changed under all of them, as a model refresh does); their changes must have
+     * been written first.
+     */
     void clear() {
+        for (int i = 0; i < count; i++) {
+            if (ring[i].dirty()) {
+                throw new IllegalStateException("clearing the window cache with changes of " + ring[i].user
+                        + " not written to the state");
+            }
+        }
         for (int i = 0; i < count; i++) {
             ring[i].slot = -1;
             ring[i] = null;
@@ -192,6 +263,9 @@ final class WindowCache {
                 hand++;
                 continue;
             }
+            if (candidate.dirty()) {
+                writeBack.accept(candidate);
+            }
             byUser.remove(candidate.user);
             unlink(candidate);
             recycle(candidate);
@@ -214,6 +288,7 @@ final class WindowCache {
     }
 
     private void recycle(Entry e) {
+        e.clean();
         if (spare == null) {
             spare = e;
         }

@@ -9,7 +9,6 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
-import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
 import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -37,8 +36,7 @@ class HotKeyStateTest {
     void oneUserWith200000EventsKeepsAConstantSizeWindowOnRocksDb() throws Exception {
         MindModel model = TestModels.model("v1", 1_000, 1);
         var h = new KeyedBroadcastOperatorTestHarness<>(
-                new CoBroadcastWithKeyedOperator<>(new InterestUpdater(WINDOW, Duration.ofHours(1), true),
-                        List.of(InterestUpdater.MODEL_STATE)),
+                new InterestUpdaterOperator(new InterestUpdater(WINDOW, Duration.ofHours(1), true)),
                 ClickEvent::userId, Types.STRING, 1, 1, 0);
         h.setStateBackend(new EmbeddedRocksDBStateBackend());
         h.setup();
@@ -109,6 +107,7 @@ class HotKeyStateTest {
     /** Entries in the user's log: a snapshot and the deltas since. */
     private static int logEntries(KeyedBroadcastOperatorTestHarness<String, ClickEvent, byte[], InterestUpdate> h)
             throws Exception {
+        InterestUpdaterTest.writePending(h);
         h.getOperator().setCurrentKey("hot");
         int n = 0;
         for (byte[] ignored : h.getOperator().getKeyedStateStore().getListState(WindowLog.descriptor()).get()) {

@@ -14,7 +14,6 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.api.operators.ProcessOperator;
-import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
 import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
@@ -61,8 +60,7 @@ class ModelRolloutFaultsTest {
     private static KeyedBroadcastOperatorTestHarness<String, ClickEvent, byte[], InterestUpdate> updater(
             OperatorSubtaskState restore) throws Exception {
         var h = new KeyedBroadcastOperatorTestHarness<>(
-                new CoBroadcastWithKeyedOperator<>(new InterestUpdater(20, Duration.ofHours(1), true),
-                        List.of(InterestUpdater.MODEL_STATE)),
+                new InterestUpdaterOperator(new InterestUpdater(20, Duration.ofHours(1), true)),
                 ClickEvent::userId, Types.STRING, 1, 1, 0);
         h.setStateBackend(new EmbeddedRocksDBStateBackend());
         h.setup();
