@@ -260,7 +260,8 @@ public final class InterestUpdater extends KeyedBroadcastProcessFunction<String,
                 scheduleCleanup(ctx.timerService(), now);
             }
         } else {
-            cached.addPending(codec.delta(item, event.ts(), eventId, w.updateSeq(), now, row, rowTag));
+            WindowLog.appendDelta(cached.pending, item, event.ts(), eventId, w.updateSeq(), now, row, rowTag);
+            cached.pendingCount++;
             cached.deltas = deltas + 1;
         }
         if (keys == null || !cache.enabled()) {
@@ -271,14 +272,14 @@ public final class InterestUpdater extends KeyedBroadcastProcessFunction<String,
 
     /**
      * Writes what the state lacks of a cached window's events (the current key must be the entry's user): the
-     * snapshot due, or the pending deltas in one append.
+     * snapshot due, or the pending deltas as one entry.
      */
     private void write(WindowCache.Entry e) throws Exception {
         if (e.snapshotDue) {
             log.update(codec.snapshotList(e.window));
             stateSnapshots.inc();
-        } else if (!e.pending.isEmpty()) {
-            log.addAll(e.pending);
+        } else if (e.pendingCount > 0) {
+            log.add(WindowLog.batchEntry(e.pending, e.pendingCount));
             stateAppends.inc();
         }
         e.clean();

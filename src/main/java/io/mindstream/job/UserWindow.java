@@ -26,16 +26,27 @@ import java.util.Arrays;
 public final class UserWindow implements ItemSequence {
 
     private static final int NO_ID = -1;
+    private static final int UNRESOLVED = Integer.MIN_VALUE;
 
     private long[] ts;
+    /** Where each behaviour's ids start in the arena: the item id, then the event id right after it. */
     private int[] itemOff;
     private int[] itemLen;
-    private int[] eventOff;
     /** -1 when the behaviour has no event id. */
     private int[] eventLen;
-    /** Model rows resolved for each behaviour's item (-1 unknown), valid under the vocabulary in rowTags (0 none). */
+    /**
+     * A hash of each event id's bytes ({@link #eventHash(byte[], int, int)}), so that de-duplication compares ids
+     * only where the hashes match; stale after ids were written by a decoder, recomputed on the next look-up.
+     */
+    private int[] eventHash;
+    private boolean eventHashesStale;
+    /**
+     * Model rows resolved for each behaviour's item (-1: the model does not know it), valid under the vocabulary
+     * {@link #rowTag}; {@link #UNRESOLVED} where not resolved under it. One tag per window, not per behaviour:
+     * behaviours resolved under another vocabulary are marked unresolved when the tag changes.
+     */
     private int[] rows;
-    private long[] rowTags;
+    private long rowTag;
     private int size;
     private byte[] arena;
     private int arenaUsed;
@@ -51,10 +62,9 @@ public final class UserWindow implements ItemSequence {
         ts = new long[c];
         itemOff = new int[c];
         itemLen = new int[c];
-        eventOff = new int[c];
         eventLen = new int[c];
+        eventHash = new int[c];
         rows = new int[c];
-        rowTags = new long[c];
         arena = new byte[32 * c];
     }
 
@@ -86,28 +96,35 @@ public final class UserWindow implements ItemSequence {
     @Override
     public int rowOf(int i, ItemIndex index) {
         long tag = index.fingerprint();
+        if (rowTag != tag) {
+            retag(tag);
+        }
         int row = rows[i];
-        if (rowTags[i] == tag && row < index.size()) {
+        if (row != UNRESOLVED && row < index.size()) {
             return row;
         }
         row = index.rowOf(arena, itemOff[i], itemLen[i]);
         rows[i] = row;
-        rowTags[i] = tag;
         return row;
     }
 
-    /** The vocabulary every behaviour's row was resolved under, or 0 when they differ or some are unresolved. */
+    /** Makes {@code tag} the window's vocabulary: the rows resolved under another one no longer hold. */
+    private void retag(long tag) {
+        Arrays.fill(rows, 0, size, UNRESOLVED);
+        rowTag = tag;
+    }
+
+    /** The vocabulary every behaviour's row was resolved under, or 0 when some are unresolved. */
     long commonRowTag() {
         if (size == 0) {
             return 0;
         }
-        long tag = rowTags[0];
-        for (int i = 1; i < size && tag != 0; i++) {
-            if (rowTags[i] != tag) {
+        for (int i = 0; i < size; i++) {
+            if (rows[i] == UNRESOLVED) {
                 return 0;
             }
         }
-        return tag;
+        return rowTag;
     }
 
     /** The remembered row of behaviour {@code i} (see {@link #commonRowTag()}). */
@@ -117,13 +134,23 @@ public final class UserWindow implements ItemSequence {
 
     /** Remembers the row of the newest appended behaviour, for deserialization. */
     void setLastRow(int row, long tag) {
-        rows[size - 1] = row;
-        rowTags[size - 1] = tag;
+        rows[size - 1] = resolvedRow(row, tag);
+    }
+
+    /** What to remember of a row resolved under {@code tag} (0: none): it, or unresolved; may retag the window. */
+    private int resolvedRow(int row, long tag) {
+        if (tag == 0) {
+            return UNRESOLVED;
+        }
+        if (tag != rowTag) {
+            retag(tag);
+        }
+        return row;
     }
 
     /** Where behaviour {@code i}'s event id starts in {@link #idBytes()}. */
     int eventIdOffset(int i) {
-        return eventOff[i];
+        return itemOff[i] + itemLen[i];
     }
 
     /** The byte length of behaviour {@code i}'s event id, or -1 when it has none. */
@@ -153,7 +180,7 @@ public final class UserWindow implements ItemSequence {
     /** The event id of behaviour {@code i}, or null. */
     public String eventId(int i) {
         check(i);
-        return eventLen[i] < 0 ? null : new String(arena, eventOff[i], eventLen[i], StandardCharsets.UTF_8);
+        return eventLen[i] < 0 ? null : new String(arena, itemOff[i] + itemLen[i], eventLen[i], StandardCharsets.UTF_8);
     }
 
     /** ts of the newest behaviour, or -1 when the window is empty. */
@@ -194,13 +221,40 @@ public final class UserWindow implements ItemSequence {
 
     /** Whether an event whose id has the UTF-8 bytes {@code buf[off, off + len)} is in the window. */
     public boolean containsEvent(byte[] buf, int off, int len) {
+        if (eventHashesStale) {
+            for (int i = 0; i < size; i++) {
+                eventHash[i] = eventLen[i] < 0 ? 0 : eventHash(arena, itemOff[i] + itemLen[i], eventLen[i]);
+            }
+            eventHashesStale = false;
+        }
+        int h = eventHash(buf, off, len);
         for (int i = size - 1; i >= 0; i--) {
-            if (eventLen[i] == len
-                    && Arrays.equals(arena, eventOff[i], eventOff[i] + len, buf, off, off + len)) {
+            if (eventHash[i] == h && eventLen[i] == len && Arrays.equals(arena, itemOff[i] + itemLen[i],
+                    itemOff[i] + itemLen[i] + len, buf, off, off + len)) {
                 return true;
             }
         }
         return false;
+    }
+
+    /**
+     * A hash of an event id from its first and last (up to) eight bytes and its length: cheap, and ids of one
+     * source differ there (counters, times, random tails); ids that differ only in the middle collide, which costs
+     * one comparison of their bytes, never a wrong answer.
+     */
+    private static int eventHash(byte[] b, int off, int len) {
+        int end = off + len;
+        long head = 0;
+        for (int i = off, e = Math.min(end, off + 8); i < e; i++) {
+            head = (head << 8) | (b[i] & 0xFF);
+        }
+        long tail = 0;
+        for (int i = Math.max(off + 8, end - 8); i < end; i++) {
+            tail = (tail << 8) | (b[i] & 0xFF);
+        }
+        long x = (head * 0x9E3779B97F4A7C15L) ^ (tail * 0xC2B2AE3D27D4EB4FL) ^ len;
+        x *= 0xBF58476D1CE4E5B9L;
+        return (int) (x >>> 32);
     }
 
     /**
@@ -233,23 +287,24 @@ public final class UserWindow implements ItemSequence {
         }
         // reserve both ids first: making room may move the bytes of the behaviours held
         reserve(itemLength + Math.max(0, eventLength));
+        int stored = resolvedRow(row, rowTag);
         int io = put(item, itemOffset, itemLength);
-        int eo = eventLength < 0 ? 0 : put(eventId, eventOffset, eventLength);
+        if (eventLength > 0) {
+            put(eventId, eventOffset, eventLength);
+        }
         int move = size - at;
         System.arraycopy(ts, at, ts, at + 1, move);
         System.arraycopy(itemOff, at, itemOff, at + 1, move);
         System.arraycopy(itemLen, at, itemLen, at + 1, move);
-        System.arraycopy(eventOff, at, eventOff, at + 1, move);
         System.arraycopy(eventLen, at, eventLen, at + 1, move);
+        System.arraycopy(eventHash, at, eventHash, at + 1, move);
         System.arraycopy(rows, at, rows, at + 1, move);
-        System.arraycopy(rowTags, at, rowTags, at + 1, move);
-        rows[at] = row;
-        rowTags[at] = rowTag;
+        rows[at] = stored;
         ts[at] = eventTs;
         itemOff[at] = io;
         itemLen[at] = itemLength;
-        eventOff[at] = eo;
         eventLen[at] = eventLength < 0 ? NO_ID : eventLength;
+        eventHash[at] = eventLength < 0 ? 0 : eventHash(eventId, eventOffset, eventLength);
         size++;
         if (size > capacity) {
             dropOldest(size - capacity);
@@ -265,8 +320,11 @@ public final class UserWindow implements ItemSequence {
         reserve(i.length + (e == null ? 0 : e.length));
         itemOff[size] = put(i, 0, i.length);
         itemLen[size] = i.length;
-        eventOff[size] = e == null ? 0 : put(e, 0, e.length);
+        if (e != null) {
+            put(e, 0, e.length);
+        }
         eventLen[size] = e == null ? NO_ID : e.length;
+        eventHash[size] = e == null ? 0 : eventHash(e, 0, e.length);
         size++;
     }
 
@@ -278,6 +336,11 @@ public final class UserWindow implements ItemSequence {
      * @return the offset of the item id; the event id follows it directly
      */
     int appendReserved(long eventTs, int itemLength, int eventLength) {
+        eventHashesStale = true; // the caller writes the bytes
+        return appendSlots(eventTs, itemLength, eventLength);
+    }
+
+    private int appendSlots(long eventTs, int itemLength, int eventLength) {
         appendSlot(eventTs);
         int total = itemLength + Math.max(0, eventLength);
         reserve(total);
@@ -285,7 +348,6 @@ public final class UserWindow implements ItemSequence {
         arenaUsed += total;
         itemOff[size] = io;
         itemLen[size] = itemLength;
-        eventOff[size] = io + itemLength;
         eventLen[size] = eventLength < 0 ? NO_ID : eventLength;
         size++;
         return io;
@@ -293,11 +355,12 @@ public final class UserWindow implements ItemSequence {
 
     /** Appends in order without checks, copying the ids from {@code src}; {@code eventLength} -1 for none. */
     void appendCopy(long eventTs, byte[] src, int itemOffset, int itemLength, int eventOffset, int eventLength) {
-        int at = appendReserved(eventTs, itemLength, eventLength);
+        int at = appendSlots(eventTs, itemLength, eventLength);
         System.arraycopy(src, itemOffset, arena, at, itemLength);
         if (eventLength > 0) {
             System.arraycopy(src, eventOffset, arena, at + itemLength, eventLength);
         }
+        eventHash[size - 1] = eventLength < 0 ? 0 : eventHash(src, eventOffset, eventLength);
     }
 
     /**
@@ -309,9 +372,12 @@ public final class UserWindow implements ItemSequence {
     int reserveLastEventId(int len) {
         reserve(len);
         int at = arenaUsed;
+        if (itemOff[size - 1] + itemLen[size - 1] != at) {
+            throw new IllegalStateException("the newest behaviour's item id is not the last bytes of the arena");
+        }
         arenaUsed += len;
-        eventOff[size - 1] = at;
         eventLen[size - 1] = len;
+        eventHashesStale = true; // the caller writes the bytes
         return at;
     }
 
@@ -320,8 +386,7 @@ public final class UserWindow implements ItemSequence {
             grow(Math.max(8, size * 2));
         }
         ts[size] = eventTs;
-        rows[size] = -1;
-        rowTags[size] = 0;
+        rows[size] = UNRESOLVED;
     }
 
     /** Copies bytes to the end of the arena, which {@link #reserve} has made room for. */
@@ -333,10 +398,10 @@ public final class UserWindow implements ItemSequence {
     }
 
     /**
-     * Makes room for {@code len} more bytes: by dropping the bytes of behaviours no longer held when that frees a
-     * quarter of the arena or more, else by moving to an arena half as large again as what is needed. (A full
+     * Makes room for {@code len} more bytes: by dropping the bytes of behaviours no longer held when that leaves an
+     * eighth of the arena free or more, else by moving to an arena an eighth larger than what is needed. (A full
      * window turns over its ids continuously; windows are kept on the heap by the thousand, so the slack is kept
-     * small and paid for with a compaction every few dozen events.)
+     * small and paid for with a compaction every dozen events or so, a copy of a few KB.)
      */
     private void reserve(int len) {
         if (arenaUsed + len <= arena.length) {
@@ -347,18 +412,15 @@ public final class UserWindow implements ItemSequence {
             live += itemLen[i] + Math.max(0, eventLen[i]);
         }
         int need = live + len;
-        byte[] target = need <= arena.length - arena.length / 4 ? arena : new byte[need + need / 2 + 16];
+        byte[] target = need <= arena.length - arena.length / 8 ? arena : new byte[need + need / 8 + 16];
         byte[] source = target == arena ? Arrays.copyOf(arena, arenaUsed) : arena;
         int at = 0;
         for (int i = 0; i < size; i++) {
-            System.arraycopy(source, itemOff[i], target, at, itemLen[i]);
+            // the item id and the event id right after it, in one copy
+            int both = itemLen[i] + Math.max(0, eventLen[i]);
+            System.arraycopy(source, itemOff[i], target, at, both);
             itemOff[i] = at;
-            at += itemLen[i];
-            if (eventLen[i] >= 0) {
-                System.arraycopy(source, eventOff[i], target, at, eventLen[i]);
-                eventOff[i] = at;
-                at += eventLen[i];
-            }
+            at += both;
         }
         arena = target;
         arenaUsed = at;
@@ -380,7 +442,7 @@ public final class UserWindow implements ItemSequence {
 
     /** An estimate of the heap this window retains: its object, its arrays and their headers. */
     long retainedBytes() {
-        return 64 + 7 * 16 + 16L * ts.length + 20L * itemOff.length + arena.length;
+        return 64 + 7 * 16 + 8L * ts.length + 20L * itemOff.length + arena.length;
     }
 
     /** Drops the oldest behaviours beyond {@code capacity}. */
@@ -395,10 +457,9 @@ public final class UserWindow implements ItemSequence {
         System.arraycopy(ts, n, ts, 0, keep);
         System.arraycopy(itemOff, n, itemOff, 0, keep);
         System.arraycopy(itemLen, n, itemLen, 0, keep);
-        System.arraycopy(eventOff, n, eventOff, 0, keep);
         System.arraycopy(eventLen, n, eventLen, 0, keep);
+        System.arraycopy(eventHash, n, eventHash, 0, keep);
         System.arraycopy(rows, n, rows, 0, keep);
-        System.arraycopy(rowTags, n, rowTags, 0, keep);
         size = keep;
     }
 
@@ -406,10 +467,9 @@ public final class UserWindow implements ItemSequence {
         ts = Arrays.copyOf(ts, capacity);
         itemOff = Arrays.copyOf(itemOff, capacity);
         itemLen = Arrays.copyOf(itemLen, capacity);
-        eventOff = Arrays.copyOf(eventOff, capacity);
         eventLen = Arrays.copyOf(eventLen, capacity);
+        eventHash = Arrays.copyOf(eventHash, capacity);
         rows = Arrays.copyOf(rows, capacity);
-        rowTags = Arrays.copyOf(rowTags, capacity);
     }
 
     private void check(int i) {
@@ -422,6 +482,7 @@ public final class UserWindow implements ItemSequence {
     public void clear() {
         size = 0;
         arenaUsed = 0;
+        eventHashesStale = false;
         updateSeq = 0;
         lastEventAt = 0;
     }
@@ -439,12 +500,13 @@ public final class UserWindow implements ItemSequence {
         ensureArena(bytes);
         for (int i = 0; i < other.size; i++) {
             int at = appendReserved(other.ts[i], other.itemLen[i], other.eventLen[i]);
-            System.arraycopy(other.arena, other.itemOff[i], arena, at, other.itemLen[i]);
-            if (other.eventLen[i] >= 0) {
-                System.arraycopy(other.arena, other.eventOff[i], arena, at + other.itemLen[i], other.eventLen[i]);
-            }
-            setLastRow(other.rows[i], other.rowTags[i]);
+            System.arraycopy(other.arena, other.itemOff[i], arena, at,
+                    other.itemLen[i] + Math.max(0, other.eventLen[i]));
         }
+        System.arraycopy(other.rows, 0, rows, 0, other.size);
+        rowTag = other.rowTag;
+        System.arraycopy(other.eventHash, 0, eventHash, 0, other.size);
+        eventHashesStale = other.eventHashesStale;
         updateSeq = other.updateSeq;
         lastEventAt = other.lastEventAt;
     }
@@ -466,8 +528,8 @@ public final class UserWindow implements ItemSequence {
             if (ts[i] != w.ts[i] || itemLen[i] != w.itemLen[i] || eventLen[i] != w.eventLen[i]
                     || !Arrays.equals(arena, itemOff[i], itemOff[i] + itemLen[i],
                             w.arena, w.itemOff[i], w.itemOff[i] + itemLen[i])
-                    || eventLen[i] >= 0 && !Arrays.equals(arena, eventOff[i], eventOff[i] + eventLen[i],
-                            w.arena, w.eventOff[i], w.eventOff[i] + eventLen[i])) {
+                    || eventLen[i] >= 0 && !Arrays.equals(arena, eventIdOffset(i), eventIdOffset(i) + eventLen[i],
+                            w.arena, w.eventIdOffset(i), w.eventIdOffset(i) + eventLen[i])) {
                 return false;
             }
         }

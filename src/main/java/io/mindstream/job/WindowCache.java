@@ -1,6 +1,7 @@
 package io.mindstream.job;
 
-import java.util.ArrayList;
+import org.apache.flink.core.memory.DataOutputSerializer;
+
 import java.util.HashMap;
 import java.util.function.Consumer;
 
@@ -34,8 +35,10 @@ final class WindowCache {
     /** Per cached user besides the window's arrays: the entry, the hash map node and table slot, the ring slot, the key. */
     static final int ENTRY_OVERHEAD_BYTES = 160;
 
-    /** Bytes a pending delta retains besides its content: the array header and the list's reference. */
-    static final int PENDING_OVERHEAD_BYTES = 24;
+    /** Bytes an entry's batch of pending deltas retains besides its buffer: the serializer and the array header. */
+    static final int PENDING_OVERHEAD_BYTES = 48;
+    /** The initial buffer of an entry's batch of pending deltas: a delta or two; it grows as needed. */
+    static final int PENDING_INITIAL_BYTES = 64;
 
     /**
      * A user's cached window, the number of deltas its log holds after the last snapshot (counting those still
@@ -45,10 +48,13 @@ final class WindowCache {
         final UserWindow window;
         String user;
         int deltas;
-        /** Deltas of the user's events that the state has not got yet, oldest first. */
-        final ArrayList<byte[]> pending = new ArrayList<>(4);
-        long pendingBytes;
-        /** Whether the state is to get a snapshot of the window, replacing the log (the pending deltas are then empty). */
+        /**
+         * The deltas of the user's events that the state has not got yet, oldest first, as one batch entry of the
+         * log ({@link WindowLog#appendDelta}); the buffer stays with the entry and is reused.
+         */
+        final DataOutputSerializer pending = new DataOutputSerializer(PENDING_INITIAL_BYTES);
+        int pendingCount;
+        /** Whether the state is to get a snapshot of the window, replacing the log (no deltas are then pending). */
         boolean snapshotDue;
         boolean referenced;
         /** Position in the clock ring, or -1 when not cached. */
@@ -61,27 +67,26 @@ final class WindowCache {
 
         /** Whether the state lacks some of this window's events. */
         boolean dirty() {
-            return snapshotDue || !pending.isEmpty();
-        }
-
-        /** Records an event's delta for the state. */
-        void addPending(byte[] delta) {
-            pending.add(delta);
-            pendingBytes += PENDING_OVERHEAD_BYTES + delta.length;
+            return snapshotDue || pendingCount > 0;
         }
 
         /** Records that the state is to get a snapshot of the window: the pending deltas are part of it. */
         void snapshotDue() {
             pending.clear();
-            pendingBytes = 0;
+            pendingCount = 0;
             snapshotDue = true;
         }
 
         /** The state has got everything (or no longer needs it). */
         void clean() {
             pending.clear();
-            pendingBytes = 0;
+            pendingCount = 0;
             snapshotDue = false;
+        }
+
+        /** The heap the entry's pending batch retains. */
+        long pendingBytes() {
+            return PENDING_OVERHEAD_BYTES + pending.getSharedBuffer().length;
         }
     }
 
@@ -166,7 +171,7 @@ final class WindowCache {
         if (!enabled()) {
             return;
         }
-        long size = ENTRY_OVERHEAD_BYTES + 2L * user.length() + e.window.retainedBytes() + e.pendingBytes;
+        long size = ENTRY_OVERHEAD_BYTES + 2L * user.length() + e.window.retainedBytes() + e.pendingBytes();
         if (e.slot < 0) {
             e.user = user;
             e.referenced = false;

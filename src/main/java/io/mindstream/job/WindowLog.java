@@ -6,6 +6,7 @@ import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Iterator;
 import java.util.List;
@@ -33,7 +34,10 @@ import java.util.List;
  *   8       row tag: the vocabulary the row was resolved under, 0 when none follows
  *   varint  row + 1 (0: the model does not know the item), only when the row tag is not 0
  * </pre>
- * A snapshot entry starts with the window's format byte (1 to 3), so the first byte tells the kinds apart.
+ * A <b>batch</b> entry holds the deltas of several events in order: a tag (0x11), then their delta encodings one
+ * after the other. The window cache writes a user's events since the last checkpoint as one batch (one RocksDB
+ * merge, one list element). A snapshot entry starts with the window's format byte (1 to 3), so the first byte
+ * tells the kinds apart.
  */
 public final class WindowLog {
 
@@ -41,6 +45,7 @@ public final class WindowLog {
     public static final int COMPACT_EVERY = 32;
 
     static final int DELTA = 0x10;
+    static final int BATCH = 0x11;
 
     /** The keyed state: no Flink TTL (it would expire entries one by one); the updater's timers clean up. */
     public static ListStateDescriptor<byte[]> descriptor() {
@@ -68,21 +73,51 @@ public final class WindowLog {
     public byte[] delta(byte[] item, long ts, byte[] eventId, long updateSeq, long lastEventAt, int row,
                         long rowTag) {
         out.clear();
+        writeDelta(out, item, ts, eventId, updateSeq, lastEventAt, row, rowTag);
+        return out.getCopyOfBuffer();
+    }
+
+    /**
+     * Appends the delta entry of an event (as {@link #delta}) to {@code batch}, which starts a batch entry: empty
+     * before the first delta, which then gets the batch tag first. See {@link #batchEntry}.
+     */
+    public static void appendDelta(DataOutputSerializer batch, byte[] item, long ts, byte[] eventId, long updateSeq,
+                                   long lastEventAt, int row, long rowTag) {
+        if (batch.length() == 0) {
+            try {
+                batch.writeByte(BATCH);
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot happen: in-memory output", e);
+            }
+        }
+        writeDelta(batch, item, ts, eventId, updateSeq, lastEventAt, row, rowTag);
+    }
+
+    private static void writeDelta(DataOutputSerializer batch, byte[] item, long ts, byte[] eventId, long updateSeq,
+                                   long lastEventAt, int row, long rowTag) {
         try {
-            out.writeByte(DELTA);
-            UserWindowSerializer.writeVarLong(out, updateSeq);
-            UserWindowSerializer.writeVarLong(out, lastEventAt);
-            UserWindowSerializer.writeVarLong(out, ts);
-            UserWindowSerializer.writeBytes(item, 0, item.length, out);
-            UserWindowSerializer.writeBytes(eventId, 0, eventId == null ? -1 : eventId.length, out);
-            out.writeLong(rowTag);
+            batch.writeByte(DELTA);
+            UserWindowSerializer.writeVarLong(batch, updateSeq);
+            UserWindowSerializer.writeVarLong(batch, lastEventAt);
+            UserWindowSerializer.writeVarLong(batch, ts);
+            UserWindowSerializer.writeBytes(item, 0, item.length, batch);
+            UserWindowSerializer.writeBytes(eventId, 0, eventId == null ? -1 : eventId.length, batch);
+            batch.writeLong(rowTag);
             if (rowTag != 0) {
-                UserWindowSerializer.writeVarLong(out, row + 1L);
+                UserWindowSerializer.writeVarLong(batch, row + 1L);
             }
         } catch (IOException e) {
             throw new IllegalStateException("cannot happen: in-memory output", e);
         }
-        return out.getCopyOfBuffer();
+    }
+
+    /**
+     * The log entry for the {@code count} deltas appended to {@code batch}: a plain delta entry for one, so that
+     * an event written alone reads as before; a batch entry otherwise.
+     */
+    public static byte[] batchEntry(DataOutputSerializer batch, int count) {
+        byte[] b = batch.getSharedBuffer();
+        return count == 1 ? Arrays.copyOfRange(b, 1, batch.length()) : Arrays.copyOf(b, batch.length());
     }
 
     /**
@@ -104,43 +139,63 @@ public final class WindowLog {
         }
         UserWindowSerializer.INSTANCE.readInto(it.next(), into);
         if (entries instanceof Collection<?> c) {
-            // room for the replay and the next event's insert, so the arrays grow once, not by doubling
+            // room for the replay (one delta per entry at least) and the next event's insert
             into.ensureCapacity(into.size() + c.size());
         }
         int deltas = 0;
+        int entry = 0;
         while (it.hasNext()) {
             byte[] d = it.next();
+            entry++;
             in.setBuffer(d);
             int tag = in.readUnsignedByte();
-            if (tag != DELTA) {
-                throw new IOException("corrupt behaviour log: entry " + (deltas + 1) + " has tag " + tag);
+            if (tag == BATCH) {
+                if (in.available() == 0) {
+                    throw new IOException("corrupt behaviour log: entry " + entry + " is an empty batch");
+                }
+                while (in.available() > 0) {
+                    if (in.readUnsignedByte() != DELTA) {
+                        throw new IOException("corrupt behaviour log: entry " + entry + " has a batch with a "
+                                + "non-delta after " + deltas + " deltas");
+                    }
+                    replay(d, into, entry);
+                    deltas++;
+                }
+            } else if (tag == DELTA) {
+                replay(d, into, entry);
+                deltas++;
+            } else {
+                throw new IOException("corrupt behaviour log: entry " + entry + " has tag " + tag);
             }
-            long seq = UserWindowSerializer.readVarLong(in);
-            long at = UserWindowSerializer.readVarLong(in);
-            long ts = UserWindowSerializer.readVarLong(in);
-            int itemLength = UserWindowSerializer.readLength(in);
-            if (itemLength < 0) {
-                throw new IOException("corrupt behaviour log: entry " + (deltas + 1) + " has no item");
-            }
-            int itemAt = in.getPosition();
-            in.skipBytesToRead(itemLength);
-            int eventLength = UserWindowSerializer.readLength(in);
-            int eventAt = in.getPosition();
-            if (eventLength > 0) {
-                in.skipBytesToRead(eventLength);
-            }
-            long rowTag = in.readLong();
-            int row = rowTag == 0 ? -1 : UserWindowSerializer.readRow(in);
-            // the ids are copied from the entry itself into the window's arena. No trimming per delta: the window
-            // keeps the newest `capacity` behaviours by (ts, arrival), whether the oldest leave one at a time or at
-            // the end, and trimming once spares shifting the whole window for every delta.
-            into.insert(d, itemAt, itemLength, ts, d, eventAt, eventLength, row, rowTag, Integer.MAX_VALUE);
-            into.setUpdateSeq(seq);
-            into.setLastEventAt(at);
-            deltas++;
         }
         into.trimTo(capacity);
         return deltas;
+    }
+
+    /** Inserts the delta whose body (after its tag) {@link #in} is at, from the entry {@code d}. */
+    private void replay(byte[] d, UserWindow into, int entry) throws IOException {
+        long seq = UserWindowSerializer.readVarLong(in);
+        long at = UserWindowSerializer.readVarLong(in);
+        long ts = UserWindowSerializer.readVarLong(in);
+        int itemLength = UserWindowSerializer.readLength(in);
+        if (itemLength < 0) {
+            throw new IOException("corrupt behaviour log: entry " + entry + " has a delta without an item");
+        }
+        int itemAt = in.getPosition();
+        in.skipBytesToRead(itemLength);
+        int eventLength = UserWindowSerializer.readLength(in);
+        int eventAt = in.getPosition();
+        if (eventLength > 0) {
+            in.skipBytesToRead(eventLength);
+        }
+        long rowTag = in.readLong();
+        int row = rowTag == 0 ? -1 : UserWindowSerializer.readRow(in);
+        // the ids are copied from the entry itself into the window's arena. No trimming per delta: the window
+        // keeps the newest `capacity` behaviours by (ts, arrival), whether the oldest leave one at a time or at
+        // the end, and trimming once spares shifting the whole window for every delta.
+        into.insert(d, itemAt, itemLength, ts, d, eventAt, eventLength, row, rowTag, Integer.MAX_VALUE);
+        into.setUpdateSeq(seq);
+        into.setLastEventAt(at);
     }
 
     /** The list state value holding only a snapshot of {@code w}. */

@@ -86,6 +86,52 @@ class UserWindowTest {
         assertThrows(IndexOutOfBoundsException.class, () -> b.item(0));
     }
 
+    /**
+     * De-duplication compares hashes of the event ids first: it must find every id however the window got it
+     * (inserted, decoded from a snapshot, replayed from a log, copied) and after inserts and drops moved them.
+     */
+    @Test
+    void everyEventIdIsFoundWhateverWroteIt() throws Exception {
+        SplittableRandom r = new SplittableRandom(5);
+        UserWindow inserted = new UserWindow();
+        WindowLog log = new WindowLog();
+        List<byte[]> entries = new ArrayList<>();
+        entries.add(log.snapshot(inserted));
+        for (int e = 0; e < 300; e++) {
+            String eventId = r.nextInt(6) == 0 ? null : "ev-" + r.nextInt(1_000);
+            long ts = 1_000L * e - r.nextInt(50_000);
+            byte[] item = ("i" + e % 13).getBytes(StandardCharsets.UTF_8);
+            byte[] id = eventId == null ? null : eventId.getBytes(StandardCharsets.UTF_8);
+            if (inserted.insert(item, 0, item.length, ts, id, 0, id == null ? -1 : id.length, -1, 0, 40)) {
+                inserted.nextUpdateSeq();
+                entries.add(log.delta(item, ts, id, inserted.updateSeq(), 0, -1, 0));
+            }
+            if (e % 50 == 49) {
+                UserWindow decoded = new UserWindow();
+                UserWindowSerializer.INSTANCE.readInto(log.snapshot(inserted), decoded);
+                UserWindow replayed = new UserWindow();
+                log.read(entries, replayed, 40);
+                UserWindow copied = new UserWindow();
+                copied.setFrom(decoded);
+                for (UserWindow w : List.of(inserted, decoded, replayed, copied)) {
+                    assertEquals(inserted, w);
+                    for (int i = 0; i < w.size(); i++) {
+                        if (w.eventId(i) != null) {
+                            assertTrue(w.containsEvent(w.eventId(i)), "event " + w.eventId(i) + " at " + i);
+                        }
+                    }
+                    assertFalse(w.containsEvent("ev-1000"));
+                    assertFalse(w.containsEvent("ev-"));
+                }
+                // then a decoded window takes inserts of its own: old and new ids are found
+                decoded.insert("x", 1_000_000L + e, "new-" + e, 40);
+                assertTrue(decoded.containsEvent("new-" + e));
+                assertTrue(decoded.containsEvent(decoded.eventId(decoded.size() - 2) == null
+                        ? "new-" + e : decoded.eventId(decoded.size() - 2)));
+            }
+        }
+    }
+
     /** Windows are cached by the thousand: a full window turning over its ids keeps a bounded footprint. */
     @Test
     void aFullWindowTurningOverKeepsItsFootprintBounded() {

@@ -33,7 +33,9 @@ class WindowCacheTest {
     }
 
     private static long entryBytes(String user, UserWindow w) {
-        return WindowCache.ENTRY_OVERHEAD_BYTES + 2L * user.length() + w.retainedBytes();
+        // an entry's batch of pending deltas starts with a small buffer
+        return WindowCache.ENTRY_OVERHEAD_BYTES + 2L * user.length() + w.retainedBytes()
+                + WindowCache.PENDING_OVERHEAD_BYTES + WindowCache.PENDING_INITIAL_BYTES;
     }
 
     @Test

@@ -53,6 +53,43 @@ class WindowLogTest {
         }
     }
 
+    /**
+     * What the window cache writes: the deltas of several events as one batch entry (one alone as a plain delta),
+     * mixed with plain deltas; the replay is the same window and counts every delta.
+     */
+    @Test
+    void batchesOfDeltasReplayLikeTheirDeltas() throws IOException {
+        SplittableRandom r = new SplittableRandom(9);
+        UserWindow reference = new UserWindow();
+        List<byte[]> log = new ArrayList<>();
+        log.add(codec.snapshot(reference));
+        org.apache.flink.core.memory.DataOutputSerializer batch = new org.apache.flink.core.memory.DataOutputSerializer(8);
+        int written = 0;
+        UserWindow read = new UserWindow();
+        for (int round = 0; round < 40; round++) {
+            int n = r.nextInt(4); // 0 to 3 events in this batch
+            batch.clear();
+            for (int k = 0; k < n; k++) {
+                long ts = T0 + round * 10_000L + k - (r.nextInt(3) == 0 ? r.nextInt(50_000) : 0);
+                String item = "item-" + r.nextInt(50);
+                String eventId = r.nextInt(5) == 0 ? null : "ev-" + round + "-" + k;
+                reference.insert(item, ts, eventId, 30);
+                reference.nextUpdateSeq();
+                reference.setLastEventAt(ts);
+                WindowLog.appendDelta(batch, utf8(item), ts, utf8(eventId), reference.updateSeq(),
+                        reference.lastEventAt(), -1, 0);
+            }
+            if (n > 0) {
+                byte[] entry = WindowLog.batchEntry(batch, n);
+                assertEquals(n == 1 ? WindowLog.DELTA : WindowLog.BATCH, entry[0] & 0xFF);
+                log.add(entry);
+                written += n;
+            }
+            assertEquals(written, codec.read(log, read, 30));
+            assertEquals(reference, read, "after round " + round);
+        }
+    }
+
     @Test
     void resolvedRowsTravelThroughSnapshotsAndDeltasAndAreNotTrustedUnderAnotherVocabulary() throws IOException {
         String[] vocabulary = new String[300];
@@ -117,7 +154,7 @@ class WindowLogTest {
     }
 
     @Test
-    void corruptLogsAreErrorsNotWrongWindows() {
+    void corruptLogsAreErrorsNotWrongWindows() throws IOException {
         UserWindow w = new UserWindow();
         byte[] snapshot = codec.snapshot(UserWindowSerializerTest.window(3, true));
         byte[] delta = codec.delta(utf8("i"), T0, utf8("e"), 4, T0, -1, 0);
@@ -125,9 +162,26 @@ class WindowLogTest {
         assertThrows(IOException.class, () -> codec.read(List.of(delta), w, 10));
         // an unknown tag
         byte[] bad = delta.clone();
-        bad[0] = 0x11;
+        bad[0] = 0x12;
         IOException e = assertThrows(IOException.class, () -> codec.read(List.of(snapshot, bad), w, 10));
-        assertTrue(e.getMessage().contains("tag 17"), e.getMessage());
+        assertTrue(e.getMessage().contains("tag 18"), e.getMessage());
+        // batches: empty, with something else than a delta, cut inside its second delta
+        assertThrows(IOException.class, () -> codec.read(List.of(snapshot, new byte[] {WindowLog.BATCH}), w, 10));
+        byte[] notDelta = new byte[delta.length + 1];
+        notDelta[0] = WindowLog.BATCH;
+        System.arraycopy(delta, 0, notDelta, 1, delta.length);
+        notDelta[1] = 0x12;
+        assertThrows(IOException.class, () -> codec.read(List.of(snapshot, notDelta), w, 10));
+        byte[] two = new byte[1 + 2 * delta.length];
+        two[0] = WindowLog.BATCH;
+        System.arraycopy(delta, 0, two, 1, delta.length);
+        System.arraycopy(delta, 0, two, 1 + delta.length, delta.length);
+        assertEquals(2, codec.read(List.of(snapshot, two), w, 10));
+        for (int cut = delta.length + 2; cut < two.length; cut++) {
+            byte[] shortBatch = java.util.Arrays.copyOf(two, cut);
+            assertThrows(IOException.class, () -> codec.read(List.of(snapshot, shortBatch), w, 10),
+                    "batch cut at " + cut);
+        }
         // truncated
         for (int cut = 1; cut < delta.length; cut++) {
             byte[] shortDelta = java.util.Arrays.copyOf(delta, cut);
