@@ -27,6 +27,8 @@ public final class UserWindow implements ItemSequence {
 
     private static final int NO_ID = -1;
     private static final int UNRESOLVED = Integer.MIN_VALUE;
+    private static final java.lang.invoke.VarHandle LONGS = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(
+            long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
 
     private long[] ts;
     /** Where each behaviour's ids start in the arena: the item id, then the event id right after it. */
@@ -238,19 +240,22 @@ public final class UserWindow implements ItemSequence {
     }
 
     /**
-     * A hash of an event id from its first and last (up to) eight bytes and its length: cheap, and ids of one
-     * source differ there (counters, times, random tails); ids that differ only in the middle collide, which costs
-     * one comparison of their bytes, never a wrong answer.
+     * A hash of an event id from its first and last eight bytes (or all of a shorter one) and its length: two loads,
+     * and ids of one source differ there (counters, times, random tails). Ids that differ only in the middle
+     * collide, which costs one comparison of their bytes, never a wrong answer.
      */
     private static int eventHash(byte[] b, int off, int len) {
-        int end = off + len;
-        long head = 0;
-        for (int i = off, e = Math.min(end, off + 8); i < e; i++) {
-            head = (head << 8) | (b[i] & 0xFF);
-        }
-        long tail = 0;
-        for (int i = Math.max(off + 8, end - 8); i < end; i++) {
-            tail = (tail << 8) | (b[i] & 0xFF);
+        long head;
+        long tail;
+        if (len >= 8) {
+            head = (long) LONGS.get(b, off);
+            tail = (long) LONGS.get(b, off + len - 8);
+        } else {
+            head = 0;
+            for (int i = off, end = off + len; i < end; i++) {
+                head = (head << 8) | (b[i] & 0xFF);
+            }
+            tail = 0;
         }
         long x = (head * 0x9E3779B97F4A7C15L) ^ (tail * 0xC2B2AE3D27D4EB4FL) ^ len;
         x *= 0xBF58476D1CE4E5B9L;

@@ -24,6 +24,7 @@ public final class InterestEncoder {
     private int[] rows = new int[0];
     private float[] logits = new float[0];
     private float[] scratch = new float[0];
+    private long[] seedScratch = new long[0];
 
     public InterestEncoder() {
         this(RoutingKernels.best());
@@ -140,7 +141,11 @@ public final class InterestEncoder {
             scratch = new float[scratchSize];
         }
         if (init == null) {
-            InitialLogits.fill(userSeed, rows, n, k, cfg.initStddev(), logits);
+            int seeds = kernel.initialLogitsScratchSize(n, k);
+            if (seedScratch.length < seeds) {
+                seedScratch = new long[seeds];
+            }
+            kernel.initialLogits(userSeed, rows, n, k, cfg.initStddev(), logits, seedScratch);
         } else {
             copyExplicit(init, k, n);
         }

@@ -17,6 +17,21 @@ public interface RoutingKernel {
         return k * n;
     }
 
+    /** How many longs of scratch {@link #initialLogits} needs for n behaviours and k interests. */
+    default int initialLogitsScratchSize(int n, int k) {
+        return 0;
+    }
+
+    /**
+     * Fills {@code dst[j * n + i]} with the deterministic initial logits of {@link InitialLogits#fill}, equal to
+     * them bit for bit; a kernel may compute them faster.
+     *
+     * @param scratch at least {@link #initialLogitsScratchSize initialLogitsScratchSize(n, k)} longs
+     */
+    default void initialLogits(long userSeed, int[] rows, int n, int k, float stddev, float[] dst, long[] scratch) {
+        InitialLogits.fill(userSeed, rows, n, k, stddev, dst);
+    }
+
     /**
      * Runs {@code iterations} rounds of dynamic routing of n behaviours into k interests.
      *

@@ -23,6 +23,7 @@ import jdk.incubator.vector.VectorSpecies;
  *   <li>Logits and weights live in a layout padded to whole vectors, so the softmax over interests is
  *       lane-wise; exp is a polynomial in registers ({@link VectorMath#exp}).</li>
  *   <li>The preferred species (512 bits on AVX-512) beat the 256-bit one by a quarter.</li>
+ *   <li>The initial logits' hashing runs in lanes too ({@link VectorInitialLogits}).</li>
  * </ul>
  */
 final class VectorRoutingKernel implements RoutingKernel {
@@ -68,6 +69,16 @@ final class VectorRoutingKernel implements RoutingKernel {
 
     private static int padded(int n) {
         return (n + LANES - 1) / LANES * LANES;
+    }
+
+    @Override
+    public int initialLogitsScratchSize(int n, int k) {
+        return VectorInitialLogits.scratchSize(n, k);
+    }
+
+    @Override
+    public void initialLogits(long userSeed, int[] rows, int n, int k, float stddev, float[] dst, long[] scratch) {
+        VectorInitialLogits.fill(userSeed, rows, n, k, stddev, dst, scratch);
     }
 
     /** Padded logits (k x p), padded weights (k x p), p = n rounded up to whole vectors, and one vector. */

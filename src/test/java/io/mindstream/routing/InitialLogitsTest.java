@@ -43,6 +43,35 @@ class InitialLogitsTest {
         }
     }
 
+    /** Every kernel's initial logits equal the scalar definition bit for bit, for any n (whole vectors or not) and k. */
+    @Test
+    void everyKernelComputesTheSameLogitsBitForBit() {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(13);
+        for (RoutingKernel kernel : java.util.List.of(RoutingKernels.scalar(), RoutingKernels.vector())) {
+            for (int n : new int[] {1, 3, 7, 8, 9, 16, 50, 101}) {
+                for (int k = 1; k <= 9; k++) {
+                    int[] rows = new int[n];
+                    for (int i = 0; i < n; i++) {
+                        rows[i] = r.nextInt(100_000);
+                    }
+                    long seed = InitialLogits.userSeed("user-" + n + "-" + k, MODEL);
+                    float[] expected = new float[k * n];
+                    InitialLogits.fill(seed, rows, n, k, 0.7f, expected);
+                    // dirty buffers, larger than needed: nothing beyond k x n is read or written
+                    float[] actual = new float[k * n + 5];
+                    Arrays.fill(actual, Float.NaN);
+                    long[] scratch = new long[kernel.initialLogitsScratchSize(n, k) + 3];
+                    Arrays.fill(scratch, -1L);
+                    kernel.initialLogits(seed, rows, n, k, 0.7f, actual, scratch);
+                    assertArrayEquals(expected, Arrays.copyOf(actual, k * n), kernel.name() + " n=" + n + " k=" + k);
+                    for (int x = k * n; x < actual.length; x++) {
+                        assertTrue(Float.isNaN(actual[x]), kernel.name() + " wrote past k x n");
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void stddevScalesTheDraws() {
         int[] rows = {1, 2, 3};
