@@ -22,9 +22,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 public final class CapturedCounters implements MetricReporterFactory {
 
-    static final Set<String> NAMES = Set.of("windowCacheHits", "windowCacheMisses");
+    static final Set<String> NAMES = Set.of("windowCacheHits", "windowCacheMisses", "windowStateAppends",
+            "windowStateSnapshots");
     static final Set<String> GAUGES = Set.of("numberOfCompletedCheckpoints", "lastCheckpointSize",
-            "lastCheckpointFullSize");
+            "lastCheckpointFullSize", "windowCacheUsers", "windowCacheBytes");
     private static final ConcurrentHashMap<String, List<Counter>> COUNTERS = new ConcurrentHashMap<>();
     private static final ConcurrentHashMap<String, List<Gauge<?>>> GAUGE_VALUES = new ConcurrentHashMap<>();
 
@@ -70,6 +71,20 @@ public final class CapturedCounters implements MetricReporterFactory {
         long total = 0;
         for (Counter c : COUNTERS.getOrDefault(name, List.of())) {
             total += c.getCount();
+        }
+        return total;
+    }
+
+    /** The sum over every live operator instance of the gauge {@code name} (one of {@link #GAUGES}). */
+    static long gaugeSum(String name) {
+        if (!GAUGES.contains(name)) {
+            throw new IllegalArgumentException("not captured: " + name);
+        }
+        long total = 0;
+        for (Gauge<?> g : GAUGE_VALUES.getOrDefault(name, List.of())) {
+            if (g.getValue() instanceof Number n) {
+                total += n.longValue();
+            }
         }
         return total;
     }

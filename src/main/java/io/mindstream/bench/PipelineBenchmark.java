@@ -605,6 +605,7 @@ public final class PipelineBenchmark {
         void describe(Map<String, String> m) {
             m.put("events", String.valueOf(events));
             end.hitRateSince(start).ifPresent(r -> m.put("window_cache_hit_rate", r));
+            end.describe(start, events, m);
             checkpoints.describe(m, seconds);
         }
     }
@@ -686,9 +687,28 @@ public final class PipelineBenchmark {
     }
 
     /** The updater's window cache counters, summed over its subtasks. */
-    private record CacheCount(long hits, long misses) {
+    private record CacheCount(long hits, long misses, long stateWrites) {
         static CacheCount now() {
-            return new CacheCount(CapturedCounters.sum("windowCacheHits"), CapturedCounters.sum("windowCacheMisses"));
+            return new CacheCount(CapturedCounters.sum("windowCacheHits"), CapturedCounters.sum("windowCacheMisses"),
+                    CapturedCounters.sum("windowStateAppends") + CapturedCounters.sum("windowStateSnapshots"));
+        }
+
+        /**
+         * window_cache_bytes_per_user (the cache's own estimate at the end, over every subtask) and
+         * state_writes_per_event (appends and snapshots written to the window log per accepted event, since
+         * {@code start}); nothing for a job without the updater.
+         */
+        void describe(CacheCount start, long events, Map<String, String> m) {
+            if (hits + misses - start.hits - start.misses <= 0) {
+                return;
+            }
+            long users = CapturedCounters.gaugeSum("windowCacheUsers");
+            if (users > 0) {
+                m.put("window_cache_bytes_per_user",
+                        String.valueOf(CapturedCounters.gaugeSum("windowCacheBytes") / users));
+            }
+            m.put("state_writes_per_event", String.format(Locale.ROOT, "%.3f",
+                    (double) (stateWrites - start.stateWrites) / Math.max(1, events)));
         }
 
         /** The share of events since {@code start} whose window was cached; empty for a job without the updater. */
