@@ -56,6 +56,11 @@ final class WindowCache {
         int pendingCount;
         /** Whether the state is to get a snapshot of the window, replacing the log (no deltas are then pending). */
         boolean snapshotDue;
+        /**
+         * The updater's write epoch (checkpoints so far) in which an event of this user was last written at once;
+         * the user's later events in the same epoch wait in {@link #pending}.
+         */
+        long writtenInEpoch = -1;
         boolean referenced;
         /** Position in the clock ring, or -1 when not cached. */
         int slot = -1;
@@ -294,6 +299,7 @@ final class WindowCache {
 
     private void recycle(Entry e) {
         e.clean();
+        e.writtenInEpoch = -1;
         if (spare == null) {
             spare = e;
         }

@@ -278,6 +278,37 @@ class InterestUpdaterTest {
         assertArrayEquals(expected(v2, "u1", "i1"), out.get(0).vectors());
     }
 
+    /**
+     * Write-back, as the keyed state sees it: a user's first event since the last checkpoint is written at once
+     * (so sparse users add nothing to a checkpoint's synchronous phase), the following ones with the checkpoint.
+     */
+    @Test
+    void aUsersFirstEventPerCheckpointIsWrittenAtOnceTheRestWithTheCheckpoint() throws Exception {
+        harness.processBroadcastElement(TestModels.assembledMessage(v1), T0);
+        harness.processElement(click("a", "i1", T0 + 1, "e1"), T0 + 1);
+        harness.processElement(click("a", "i2", T0 + 2, "e2"), T0 + 2);
+        harness.processElement(click("a", "i3", T0 + 3, "e3"), T0 + 3);
+        assertEquals(3, drain().size());
+        assertEquals(1, stateAsWritten("a").size(), "only the first event is in the state before a checkpoint");
+        harness.snapshot(1, T0 + 4);
+        assertEquals(3, stateAsWritten("a").size(), "the checkpoint wrote the other two");
+        // the next checkpoint interval: again the first event at once
+        harness.processElement(click("a", "i4", T0 + 5, "e4"), T0 + 5);
+        harness.processElement(click("a", "i5", T0 + 6, "e5"), T0 + 6);
+        assertEquals(4, stateAsWritten("a").size());
+        harness.snapshot(2, T0 + 7);
+        assertEquals(5, stateAsWritten("a").size());
+        assertEquals(4, updater(harness).stateWrites(), "a snapshot for the new user and a batch, then a delta and a batch");
+    }
+
+    /** The user's window in the keyed state as it is, without writing what the cache holds first. */
+    private UserWindow stateAsWritten(String user) throws Exception {
+        harness.getOperator().setCurrentKey(user);
+        UserWindow w = new UserWindow();
+        return new WindowLog().read(harness.getOperator().getKeyedStateStore()
+                .getListState(WindowLog.descriptor()).get(), w, 8) < 0 ? null : w;
+    }
+
     @Test
     void modelAndWindowsSurviveSnapshotAndRestore() throws Exception {
         harness.processBroadcastElement(TestModels.assembledMessage(v1), T0);
