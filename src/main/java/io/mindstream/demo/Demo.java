@@ -158,6 +158,8 @@ public final class Demo {
         EmbeddedKafka kafka = null;
         StreamingJob.LocalJob job = null;
         Thread reader = null;
+        Traffic traffic = null;
+        Summary summary = null;
         try {
             say("starting an embedded Kafka broker (KRaft)");
             kafka = EmbeddedKafka.start();
@@ -169,7 +171,7 @@ public final class Demo {
                     EmbeddedKafka.topic(DEAD_LETTERS, 1, Map.of())));
             String bootstrap = kafka.bootstrapServers();
 
-            Traffic traffic = o.clicksFile() == null ? new SyntheticTraffic() : new ReplayTraffic();
+            traffic = o.clicksFile() == null ? new SyntheticTraffic() : new ReplayTraffic();
             try (KafkaProducer<byte[], byte[]> producer = producer(bootstrap)) {
                 say(traffic.describe());
                 int historySent = traffic.sendHistory(producer);
@@ -219,26 +221,33 @@ public final class Demo {
                     out.println();
                 }
             }
-            Summary summary = summarise(traffic);
-            report(traffic);
-            out.println(summary.line());
-            out.flush();
-            return summary;
+            summary = summarise(traffic);
         } finally {
-            stopRequested = true;
-            if (reader != null) {
-                readerConsumer.wakeup();
-                reader.join(10_000);
+            try {
+                stopRequested = true;
+                if (reader != null) {
+                    readerConsumer.wakeup();
+                    reader.join(10_000);
+                }
+                if (job != null) {
+                    job.cancel();
+                }
+                if (kafka != null) {
+                    kafka.close();
+                }
+                EmbeddedKafka.deleteRecursively(work);
+                // the report comes once the job and the broker are down, so that nothing their shutdown logs
+                // follows the summary line
+                if (summary != null) {
+                    report(traffic);
+                    out.println(summary.line());
+                    out.flush();
+                }
+            } finally {
+                finished.countDown();
             }
-            if (job != null) {
-                job.cancel();
-            }
-            if (kafka != null) {
-                kafka.close();
-            }
-            EmbeddedKafka.deleteRecursively(work);
-            finished.countDown();
         }
+        return summary;
     }
 
     private JobOptions jobOptions(String bootstrap, Path checkpoints) {

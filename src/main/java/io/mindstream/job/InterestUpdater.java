@@ -46,7 +46,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * compacted every {@link WindowLog#COMPACT_EVERY} events), so an event appends a few dozen bytes instead of
  * rewriting its whole window. State written by earlier versions (one {@link UserWindow} value per user, state
  * {@code behaviour-window}) is still read: a user's window moves to the log on the user's next event, and a model
- * refresh updates such users where they are.
+ * refresh updates such users where they are. In front of the log sits a {@link WindowCache} of decoded windows;
+ * run by {@link InterestUpdaterOperator}, it is written back (a user's first event per checkpoint at once, the
+ * rest on eviction or before the checkpoint), otherwise every event writes through.
  *
  * <p>State TTL: a user's state is dropped {@code stateTtl} after the user's last accepted event. The window
  * records that time; the check runs on the next event and on every model refresh (which would otherwise keep
