@@ -16,8 +16,9 @@ import java.util.function.Consumer;
  * user's entry ({@link Entry#pending} deltas, or a snapshot due) and written to the state by the updater: at once
  * (<b>write-through</b>), or, when the updater can switch the keyed state to another user, <b>write-back</b>: when
  * the entry is evicted (through the {@code writeBack} callback, before the entry is reused) and for every entry
- * still dirty before each checkpoint or savepoint ({@link #forEachDirty}). A user's events between two checkpoints
- * then cost one state write instead of one each. Whatever changes the state without an event (the background
+ * still dirty before each checkpoint or savepoint ({@link #forEachDirty}). The updater writes a user's first event
+ * per checkpoint at once and batches the rest, so a user's events between two checkpoints cost at most two state
+ * writes instead of one each. Whatever changes the state without an event (the background
  * TTL, a model refresh) removes the users concerned or clears the cache, after writing them back. After a failure
  * the operator instance is new and so is its cache, empty: the state it restores from holds every event before
  * the checkpoint.

@@ -2,7 +2,9 @@ package io.mindstream.job;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -99,6 +101,46 @@ class WindowCacheTest {
         admit(cache, "u1", 1);
         assertNull(cache.peek("u0"), "only one fits");
         assertSame(first, cache.take(), "the evicted entry is reused, with its window's arrays");
+    }
+
+    /** Write-back: a dirty entry is handed to the callback before it is evicted; clean ones are not; clear refuses dirt. */
+    @Test
+    void dirtyEntriesAreWrittenBackBeforeEvictionAndBeforeAClear() {
+        UserWindow probe = new UserWindow(CAPACITY + 1);
+        for (int i = 0; i < 2; i++) {
+            probe.insert("item-" + i, i, "event-" + i, CAPACITY);
+        }
+        long one = entryBytes("u0", probe);
+        List<String> written = new ArrayList<>();
+        WindowCache cache = new WindowCache(2 * one + one / 2, CAPACITY, e -> {
+            assertTrue(e.dirty(), "only dirty entries are written back");
+            written.add(e.user + (e.snapshotDue ? ":snapshot" : ":" + e.pendingCount));
+            e.clean();
+        });
+        WindowCache.Entry u0 = admit(cache, "u0", 2);
+        WindowCache.Entry u1 = admit(cache, "u1", 2);
+        WindowLog.appendDelta(u0.pending, "item-9".getBytes(java.nio.charset.StandardCharsets.UTF_8), 9, null, 1, 9,
+                -1, 0);
+        u0.pendingCount++;
+        u1.snapshotDue();
+        List<String> dirty = new ArrayList<>();
+        cache.forEachDirty(e -> dirty.add(e.user));
+        assertEquals(List.of("u0", "u1"), dirty);
+        assertThrows(IllegalStateException.class, cache::clear, "dirty entries must be written before a clear");
+        // a third user evicts u0 (the hand starts there): its delta is written first, and the entry comes back clean
+        admit(cache, "u2", 2);
+        assertEquals(List.of("u0:1"), written);
+        WindowCache.Entry reused = cache.take();
+        assertSame(u0, reused);
+        assertFalse(reused.dirty());
+        assertEquals(-1, reused.writtenInEpoch);
+        // a clean user is evicted without a write
+        cache.get("u1").clean();
+        admit(cache, "u3", 2);
+        assertEquals(1, written.size(), "clean entries are evicted without a write: " + written);
+        cache.forEachDirty(e -> e.clean());
+        cache.clear();
+        assertEquals(0, cache.size());
     }
 
     @Test
