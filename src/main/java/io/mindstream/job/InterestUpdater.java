@@ -158,7 +158,9 @@ public final class InterestUpdater extends KeyedBroadcastProcessFunction<String,
         legacyWindow = getRuntimeContext().getState(legacyDescriptor);
         log = getRuntimeContext().getListState(logDescriptor);
         codec = new WindowLog();
-        cache = new WindowCache(windowCacheBytes, windowLength, this::writeBack);
+        // write-back only where the operator can switch the keyed state to the evicted user (it sets keys first)
+        cache = keys == null ? new WindowCache(windowCacheBytes, windowLength)
+                : new WindowCache(windowCacheBytes, windowLength, this::writeBack);
         scratch = new UserWindow(windowLength + 1);
         encoder = new InterestEncoder();
         MetricGroup m = getRuntimeContext().getMetricGroup();

@@ -29,6 +29,7 @@ public final class InterestUpdaterOperator
 
     @Override
     public void open() throws Exception {
+        // before the function opens: it builds its window cache for write-back only when it can switch keys
         updater().writeBackThrough(this);
         super.open();
     }

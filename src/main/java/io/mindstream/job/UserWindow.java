@@ -182,7 +182,7 @@ public final class UserWindow implements ItemSequence {
     /** The event id of behaviour {@code i}, or null. */
     public String eventId(int i) {
         check(i);
-        return eventLen[i] < 0 ? null : new String(arena, itemOff[i] + itemLen[i], eventLen[i], StandardCharsets.UTF_8);
+        return eventLen[i] < 0 ? null : new String(arena, eventIdOffset(i), eventLen[i], StandardCharsets.UTF_8);
     }
 
     /** ts of the newest behaviour, or -1 when the window is empty. */
@@ -225,14 +225,14 @@ public final class UserWindow implements ItemSequence {
     public boolean containsEvent(byte[] buf, int off, int len) {
         if (eventHashesStale) {
             for (int i = 0; i < size; i++) {
-                eventHash[i] = eventLen[i] < 0 ? 0 : eventHash(arena, itemOff[i] + itemLen[i], eventLen[i]);
+                eventHash[i] = eventLen[i] < 0 ? 0 : eventHash(arena, eventIdOffset(i), eventLen[i]);
             }
             eventHashesStale = false;
         }
         int h = eventHash(buf, off, len);
         for (int i = size - 1; i >= 0; i--) {
-            if (eventHash[i] == h && eventLen[i] == len && Arrays.equals(arena, itemOff[i] + itemLen[i],
-                    itemOff[i] + itemLen[i] + len, buf, off, off + len)) {
+            if (eventHash[i] == h && eventLen[i] == len
+                    && Arrays.equals(arena, eventIdOffset(i), eventIdOffset(i) + len, buf, off, off + len)) {
                 return true;
             }
         }

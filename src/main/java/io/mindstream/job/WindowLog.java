@@ -35,7 +35,7 @@ import java.util.List;
  *   varint  row + 1 (0: the model does not know the item), only when the row tag is not 0
  * </pre>
  * A <b>batch</b> entry holds the deltas of several events in order: a tag (0x11), then their delta encodings one
- * after the other. The window cache writes a user's events since the last checkpoint as one batch (one RocksDB
+ * after the other. The window cache writes the events a user had since its last write as one batch (one RocksDB
  * merge, one list element). A snapshot entry starts with the window's format byte (1 to 3), so the first byte
  * tells the kinds apart.
  */
@@ -93,18 +93,18 @@ public final class WindowLog {
         writeDelta(batch, item, ts, eventId, updateSeq, lastEventAt, row, rowTag);
     }
 
-    private static void writeDelta(DataOutputSerializer batch, byte[] item, long ts, byte[] eventId, long updateSeq,
+    private static void writeDelta(DataOutputSerializer out, byte[] item, long ts, byte[] eventId, long updateSeq,
                                    long lastEventAt, int row, long rowTag) {
         try {
-            batch.writeByte(DELTA);
-            UserWindowSerializer.writeVarLong(batch, updateSeq);
-            UserWindowSerializer.writeVarLong(batch, lastEventAt);
-            UserWindowSerializer.writeVarLong(batch, ts);
-            UserWindowSerializer.writeBytes(item, 0, item.length, batch);
-            UserWindowSerializer.writeBytes(eventId, 0, eventId == null ? -1 : eventId.length, batch);
-            batch.writeLong(rowTag);
+            out.writeByte(DELTA);
+            UserWindowSerializer.writeVarLong(out, updateSeq);
+            UserWindowSerializer.writeVarLong(out, lastEventAt);
+            UserWindowSerializer.writeVarLong(out, ts);
+            UserWindowSerializer.writeBytes(item, 0, item.length, out);
+            UserWindowSerializer.writeBytes(eventId, 0, eventId == null ? -1 : eventId.length, out);
+            out.writeLong(rowTag);
             if (rowTag != 0) {
-                UserWindowSerializer.writeVarLong(batch, row + 1L);
+                UserWindowSerializer.writeVarLong(out, row + 1L);
             }
         } catch (IOException e) {
             throw new IllegalStateException("cannot happen: in-memory output", e);

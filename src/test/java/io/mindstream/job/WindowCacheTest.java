@@ -34,6 +34,15 @@ class WindowCacheTest {
         return e;
     }
 
+    /** What {@link #admit} accounts for a user with that many behaviours. */
+    private static long entryBytes(String user, int behaviours) {
+        UserWindow w = new UserWindow(CAPACITY + 1);
+        for (int i = 0; i < behaviours; i++) {
+            w.insert("item-" + i, i, "event-" + i, CAPACITY);
+        }
+        return entryBytes(user, w);
+    }
+
     private static long entryBytes(String user, UserWindow w) {
         // an entry's batch of pending deltas starts with a small buffer
         return WindowCache.ENTRY_OVERHEAD_BYTES + 2L * user.length() + w.retainedBytes()
@@ -69,11 +78,7 @@ class WindowCacheTest {
 
     @Test
     void overTheBudgetTheClockEvictsAUserNotUsedSinceTheHandPassed() {
-        UserWindow probe = new UserWindow(CAPACITY + 1);
-        for (int i = 0; i < 4; i++) {
-            probe.insert("item-" + i, i, "event-" + i, CAPACITY);
-        }
-        long one = entryBytes("u0", probe);
+        long one = entryBytes("u0", 4);
         WindowCache cache = new WindowCache(3 * one + one / 2, CAPACITY);
         admit(cache, "u0", 4);
         admit(cache, "u1", 4);
@@ -94,9 +99,7 @@ class WindowCacheTest {
 
     @Test
     void anEvictedEntryIsRecycledForTheNextMiss() {
-        UserWindow probe = new UserWindow(CAPACITY + 1);
-        probe.insert("item-0", 0, "event-0", CAPACITY);
-        WindowCache cache = new WindowCache(entryBytes("u0", probe) + 10, CAPACITY);
+        WindowCache cache = new WindowCache(entryBytes("u0", 1) + 10, CAPACITY);
         WindowCache.Entry first = admit(cache, "u0", 1);
         admit(cache, "u1", 1);
         assertNull(cache.peek("u0"), "only one fits");
@@ -106,11 +109,7 @@ class WindowCacheTest {
     /** Write-back: a dirty entry is handed to the callback before it is evicted; clean ones are not; clear refuses dirt. */
     @Test
     void dirtyEntriesAreWrittenBackBeforeEvictionAndBeforeAClear() {
-        UserWindow probe = new UserWindow(CAPACITY + 1);
-        for (int i = 0; i < 2; i++) {
-            probe.insert("item-" + i, i, "event-" + i, CAPACITY);
-        }
-        long one = entryBytes("u0", probe);
+        long one = entryBytes("u0", 2);
         List<String> written = new ArrayList<>();
         WindowCache cache = new WindowCache(2 * one + one / 2, CAPACITY, e -> {
             assertTrue(e.dirty(), "only dirty entries are written back");
@@ -181,11 +180,7 @@ class WindowCacheTest {
 
     @Test
     void underChurnTheBudgetHoldsAndEveryCachedUserIsFoundAgain() {
-        UserWindow probe = new UserWindow(CAPACITY + 1);
-        for (int i = 0; i < CAPACITY; i++) {
-            probe.insert("item-" + i, i, "event-" + i, CAPACITY);
-        }
-        long budget = 20 * entryBytes("u00", probe);
+        long budget = 20 * entryBytes("u00", CAPACITY);
         WindowCache cache = new WindowCache(budget, CAPACITY);
         java.util.Random random = new java.util.Random(3);
         Set<String> seen = new HashSet<>();
