@@ -5,6 +5,8 @@ import io.mindstream.event.InterestUpdate;
 import io.mindstream.event.ModelMessage;
 import io.mindstream.model.InterestEncoder;
 import io.mindstream.model.Interests;
+import io.mindstream.model.ItemIndex;
+import io.mindstream.model.ItemSequence;
 import io.mindstream.model.MindModel;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
@@ -29,6 +31,8 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -65,6 +69,13 @@ public final class InterestUpdater extends KeyedBroadcastProcessFunction<String,
     public static final MapStateDescriptor<String, byte[]> MODEL_STATE = new MapStateDescriptor<>(
             "current-model", StringSerializer.INSTANCE, BytePrimitiveArraySerializer.INSTANCE);
     static final String CURRENT = "current";
+
+    /**
+     * The deltas after which the log of a user whose window is cached gets a snapshot. The cache does not keep the
+     * ids a snapshot holds, so a compaction then reads the log back (a RocksDB {@code get}, tens of microseconds);
+     * twice {@link WindowLog#COMPACT_EVERY} halves how often, for logs of up to that many deltas.
+     */
+    public static final int COMPACT_CACHED_EVERY = 2 * WindowLog.COMPACT_EVERY;
 
     private final int windowLength;
     private final long ttlMillis;
@@ -195,60 +206,71 @@ public final class InterestUpdater extends KeyedBroadcastProcessFunction<String,
         }
         long now = ctx.timerService().currentProcessingTime();
         String user = ctx.getCurrentKey();
+        ItemIndex index = model == null ? null : model.items();
         WindowCache.Entry cached = cache.get(user);
-        UserWindow w;
+        // the user's whole window before this event, ids included, once read: after a miss, or when a snapshot or
+        // an event id whose key the window holds needs it
+        UserWindow full = null;
         int deltas;
         boolean fresh = false;
         if (cached != null) {
             cacheHits.inc();
-            w = cached.window;
             deltas = cached.deltas;
         } else {
             cacheMisses.inc();
             cached = cache.take();
-            w = cached.window;
-            if (cache.enabled()) {
-                // the replay grows its arrays past the capacity; what gets cached is a copy sized to the window
-                deltas = codec.read(log.get(), scratch, windowLength);
-                if (deltas >= 0) {
-                    w.setFrom(scratch);
+            full = scratch;
+            deltas = codec.read(log.get(), full, windowLength);
+            if (deltas < 0) {
+                UserWindow legacy = legacyWindow.value();
+                if (legacy != null) {
+                    // written by an earlier version: from now on the user lives in the log
+                    full.setFrom(legacy);
+                    log.update(codec.snapshotList(full));
+                    legacyWindow.clear();
+                    scheduleCleanup(ctx.timerService(), full.lastEventAt());
+                    deltas = 0;
                 } else {
-                    w.clear();
+                    fresh = true;
                 }
-            } else {
-                deltas = codec.read(log.get(), w, windowLength);
             }
+            cached.window.setFrom(full, index);
         }
-        if (deltas < 0) {
-            UserWindow legacy = legacyWindow.value();
-            if (legacy != null) {
-                // written by an earlier version: from now on the user lives in the log
-                w.setFrom(legacy);
-                log.update(codec.snapshotList(w));
-                legacyWindow.clear();
-                scheduleCleanup(ctx.timerService(), w.lastEventAt());
-                deltas = 0;
-            } else {
-                fresh = true;
-            }
-        }
+        CachedWindow w = cached.window;
         if (!fresh && expired(w, now)) {
             expiredUsers.inc();
-            w.clear();
             fresh = true;
         }
+        if (fresh) {
+            full = scratch;
+            full.clear();
+            w.clear();
+        }
         byte[] eventId = event.eventId() == null ? null : event.eventId().getBytes(StandardCharsets.UTF_8);
-        if (!fresh && eventId != null && w.containsEvent(eventId, 0, eventId.length)) {
-            duplicates.inc();
-            cached.deltas = deltas;
-            cache.store(user, cached); // unchanged, but now read
-            return;
+        int eventLength = eventId == null ? -1 : eventId.length;
+        long key = eventId == null ? CachedWindow.NO_EVENT : CachedWindow.eventKey(eventId, 0, eventLength);
+        if (!fresh && eventId != null && w.mayContainEvent(key)) {
+            // a key match: the ids decide
+            if (full == null) {
+                full = fullWindow(user, cached);
+            }
+            if (full.containsEvent(eventId, 0, eventLength)) {
+                duplicates.inc();
+                cached.deltas = deltas;
+                cache.store(user, cached); // unchanged, but now read
+                return;
+            }
+        }
+        // a snapshot replaces the log: for a fresh user, and every COMPACT_EVERY deltas when the whole window is at
+        // hand anyway; a cached user's log is read back for it only every COMPACT_CACHED_EVERY deltas
+        boolean snapshot = fresh || deltas >= (full != null ? WindowLog.COMPACT_EVERY : COMPACT_CACHED_EVERY);
+        if (snapshot && full == null) {
+            full = fullWindow(user, cached);
         }
         byte[] item = event.itemId().getBytes(StandardCharsets.UTF_8);
-        int row = model == null ? -1 : model.items().rowOf(item, 0, item.length);
-        long rowTag = model == null ? 0 : model.items().fingerprint();
-        if (!w.insert(item, 0, item.length, event.ts(), eventId, 0, eventId == null ? -1 : eventId.length, row,
-                rowTag, windowLength)) {
+        int row = index == null ? -1 : index.rowOf(item, 0, item.length);
+        long rowTag = index == null ? 0 : index.fingerprint();
+        if (!w.insert(event.ts(), row, rowTag, key, windowLength)) {
             outsideWindow.inc();
         }
         w.setLastEventAt(now);
@@ -256,16 +278,24 @@ public final class InterestUpdater extends KeyedBroadcastProcessFunction<String,
             if (row < 0) {
                 unknownItems.inc();
             }
-            out.collect(update(user, w, InterestUpdate.Cause.EVENT, event.eventId(), event.ts(), now));
+            out.collect(update(user, w, w.nextUpdateSeq(), InterestUpdate.Cause.EVENT, event.eventId(), event.ts(),
+                    now));
         }
         // A user's first event since the last checkpoint is written at once, the following ones wait for the next
         // checkpoint or the eviction: a user seen once per checkpoint costs what writing through costs and adds
         // nothing to the checkpoint's synchronous phase; a user seen n times costs two writes instead of n.
         boolean writeNow = keys == null || !cache.enabled() || cached.writtenInEpoch != epoch;
         cached.writtenInEpoch = epoch;
-        if (fresh || cached.snapshotDue || deltas >= WindowLog.COMPACT_EVERY) {
-            // a snapshot replaces the log; until it is written, later events are part of it
-            cached.snapshotDue();
+        if (snapshot) {
+            full.insert(item, 0, item.length, event.ts(), eventId, 0, eventLength, row, rowTag, windowLength);
+            full.setLastEventAt(now);
+            full.setUpdateSeq(w.updateSeq());
+            if (full.size() != w.size()) {
+                throw new IllegalStateException("the cached window of user " + user + " has " + w.size()
+                        + " behaviours, the state's " + full.size());
+            }
+            // until it is written, later events are deltas after it
+            cached.snapshotDue(codec.snapshot(full));
             cached.deltas = 0;
             if (fresh) {
                 scheduleCleanup(ctx.timerService(), now);
@@ -282,12 +312,41 @@ public final class InterestUpdater extends KeyedBroadcastProcessFunction<String,
     }
 
     /**
+     * The whole window of a cached user before the current event, ids included, in {@link #scratch}: the log, or
+     * the snapshot waiting to replace it, with the entry's pending deltas replayed on it. Checked against the
+     * cached window.
+     */
+    private UserWindow fullWindow(String user, WindowCache.Entry e) throws Exception {
+        List<byte[]> entries = new ArrayList<>();
+        if (e.pendingSnapshot != null) {
+            entries.add(e.pendingSnapshot);
+        } else {
+            Iterable<byte[]> stored = log.get();
+            if (stored != null) {
+                stored.forEach(entries::add);
+            }
+        }
+        if (e.pendingCount > 0) {
+            entries.add(WindowLog.batchEntry(e.pending, e.pendingCount));
+        }
+        CachedWindow w = e.window;
+        if (codec.read(entries, scratch, windowLength) < 0 || scratch.size() != w.size()
+                || scratch.updateSeq() != w.updateSeq() || scratch.lastEventAt() != w.lastEventAt()) {
+            throw new IllegalStateException("the cached window of user " + user + " (" + w.size() + " behaviours, "
+                    + "update " + w.updateSeq() + ") is not the one in the state: " + scratch.size()
+                    + " behaviours, update " + scratch.updateSeq());
+        }
+        return scratch;
+    }
+
+    /**
      * Writes what the state lacks of a cached window's events (the current key must be the entry's user): the
      * snapshot due, or the pending deltas as one entry.
      */
     private void write(WindowCache.Entry e) throws Exception {
-        if (e.snapshotDue) {
-            log.update(codec.snapshotList(e.window));
+        if (e.pendingSnapshot != null) {
+            log.update(e.pendingCount == 0 ? List.of(e.pendingSnapshot)
+                    : List.of(e.pendingSnapshot, WindowLog.batchEntry(e.pending, e.pendingCount)));
             stateSnapshots.inc();
         } else if (e.pendingCount > 0) {
             log.add(WindowLog.batchEntry(e.pending, e.pendingCount));
@@ -328,21 +387,21 @@ public final class InterestUpdater extends KeyedBroadcastProcessFunction<String,
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<InterestUpdate> out) throws Exception {
         String user = ctx.getCurrentKey();
         WindowCache.Entry cached = cache.peek(user);
-        UserWindow w;
+        long lastEventAt;
         if (cached != null) {
-            w = cached.window;
+            lastEventAt = cached.window.lastEventAt();
         } else {
-            w = scratch;
-            if (codec.read(log.get(), w, windowLength) < 0) {
+            if (codec.read(log.get(), scratch, windowLength) < 0) {
                 return;
             }
+            lastEventAt = scratch.lastEventAt();
         }
-        if (expired(w, ctx.timerService().currentProcessingTime())) {
+        if (expired(lastEventAt, ctx.timerService().currentProcessingTime())) {
             expiredUsers.inc();
             log.clear();
             cache.remove(user);
         } else {
-            scheduleCleanup(ctx.timerService(), w.lastEventAt());
+            scheduleCleanup(ctx.timerService(), lastEventAt);
         }
     }
 
@@ -410,7 +469,7 @@ public final class InterestUpdater extends KeyedBroadcastProcessFunction<String,
                 state.clear();
                 return;
             }
-            out.collect(update(user, w, InterestUpdate.Cause.MODEL, null, w.newestTs(), now));
+            out.collect(update(user, w, w.nextUpdateSeq(), InterestUpdate.Cause.MODEL, null, w.newestTs(), now));
             state.update(codec.snapshotList(w));
             count[0]++;
         });
@@ -425,7 +484,8 @@ public final class InterestUpdater extends KeyedBroadcastProcessFunction<String,
                 state.clear();
                 return;
             }
-            out.collect(update(user, legacy, InterestUpdate.Cause.MODEL, null, legacy.newestTs(), now));
+            out.collect(update(user, legacy, legacy.nextUpdateSeq(), InterestUpdate.Cause.MODEL, null,
+                    legacy.newestTs(), now));
             state.update(legacy);
             count[0]++;
         });
@@ -434,18 +494,27 @@ public final class InterestUpdater extends KeyedBroadcastProcessFunction<String,
         LOG.info("Refreshed {} users under model {}", count[0], model.version());
     }
 
-    private InterestUpdate update(String user, UserWindow w, InterestUpdate.Cause cause, String eventId, long eventTs,
-                                  long now) {
+    /** The user's update with sequence number {@code seq}, routed over {@code items}. */
+    private InterestUpdate update(String user, ItemSequence items, long seq, InterestUpdate.Cause cause,
+                                  String eventId, long eventTs, long now) {
         long start = System.nanoTime();
-        Interests r = encoder.encode(model, user, w);
+        Interests r = encoder.encode(model, user, items);
         routingNanos.update(System.nanoTime() - start);
         updatesOut.inc();
         return new InterestUpdate(user, model.version(), r.count(), r.dim(), r.toFlatArray(), cause, eventId, eventTs,
-                r.sequenceLength(), r.unknownItems(), w.nextUpdateSeq(), now);
+                r.sequenceLength(), r.unknownItems(), seq, now);
     }
 
     private boolean expired(UserWindow w, long now) {
-        return ttlMillis > 0 && now - w.lastEventAt() >= ttlMillis;
+        return expired(w.lastEventAt(), now);
+    }
+
+    private boolean expired(CachedWindow w, long now) {
+        return expired(w.lastEventAt(), now);
+    }
+
+    private boolean expired(long lastEventAt, long now) {
+        return ttlMillis > 0 && now - lastEventAt >= ttlMillis;
     }
 
     /** After a restore the broadcast state holds the model but the transient field does not. */
@@ -465,7 +534,13 @@ public final class InterestUpdater extends KeyedBroadcastProcessFunction<String,
     }
 
     private void install(MindModel m) {
+        boolean newVocabulary = model == null || model.items().fingerprint() != m.items().fingerprint();
         model = m;
+        if (newVocabulary && cache != null) {
+            // the cached windows' rows hold under the old vocabulary: read them again from the state's ids
+            writePending();
+            cache.clear();
+        }
         installedModels.inc();
         modelInstalledAt.set(System.currentTimeMillis());
         if (m.routing().maxSequenceLength() > windowLength) {

@@ -6,28 +6,29 @@ import java.util.HashMap;
 import java.util.function.Consumer;
 
 /**
- * A subtask's heap cache of decoded user windows, in front of the keyed state.
+ * A subtask's heap cache of user windows, in front of the keyed state.
  *
  * <p>Every event needs its user's whole window, and reading it from RocksDB (a merge {@code get} that collects the
- * log's snapshot and deltas, then the decoding) costs more than the routing itself. The cache keeps the decoded
- * windows of recently active users, so that a user's next event starts from the window the previous one left.
+ * log's snapshot and deltas, then the decoding) costs more than the routing itself. The cache keeps the windows of
+ * recently active users in the compact form an event needs ({@link CachedWindow}: ts, model row and event-id key
+ * per behaviour), so that a user's next event starts from the window the previous one left.
  *
  * <p>The keyed state stays the source of truth at every checkpoint. What an event changes is recorded in its
- * user's entry ({@link Entry#pending} deltas, or a snapshot due) and written to the state by the updater: at once
- * (<b>write-through</b>), or, when the updater can switch the keyed state to another user, <b>write-back</b>: when
- * the entry is evicted (through the {@code writeBack} callback, before the entry is reused) and for every entry
- * still dirty before each checkpoint or savepoint ({@link #forEachDirty}). The updater writes a user's first event
- * per checkpoint at once and batches the rest, so a user's events between two checkpoints cost at most two state
- * writes instead of one each. Whatever changes the state without an event (the background
- * TTL, a model refresh) removes the users concerned or clears the cache, after writing them back. After a failure
- * the operator instance is new and so is its cache, empty: the state it restores from holds every event before
- * the checkpoint.
+ * user's entry ({@link Entry#pending} deltas, after a {@link Entry#pendingSnapshot} when one replaces the log) and
+ * written to the state by the updater: at once (<b>write-through</b>), or, when the updater can switch the keyed
+ * state to another user, <b>write-back</b>: when the entry is evicted (through the {@code writeBack} callback,
+ * before the entry is reused) and for every entry still dirty before each checkpoint or savepoint
+ * ({@link #forEachDirty}). The updater writes a user's first event per checkpoint at once and batches the rest, so
+ * a user's events between two checkpoints cost at most two state writes instead of one each. Whatever changes the
+ * state without an event (the background TTL, a model refresh) removes the users concerned or clears the cache,
+ * after writing them back; so does a model with another vocabulary, under which the cached rows no longer hold.
+ * After a failure the operator instance is new and so is its cache, empty: the state it restores from holds every
+ * event before the checkpoint.
  *
- * <p>Memory is bounded by an estimate of the bytes the cached windows retain (their arrays, their pending deltas
- * and the bookkeeping per user), not by a count, since a window's size depends on its ids. Eviction is CLOCK
- * (second chance): a hit only sets a flag, so the hot path moves no list nodes, and an evicted entry's window is
- * recycled for the next miss. A budget of zero disables the cache: every event then reads its window from the
- * state into one reused window and writes through.
+ * <p>Memory is bounded by an estimate of the bytes the cached windows retain (their arrays, their pending changes
+ * and the bookkeeping per user), not by a count. Eviction is CLOCK (second chance): a hit only sets a flag, so the
+ * hot path moves no list nodes, and an evicted entry's window is recycled for the next miss. A budget of zero
+ * disables the cache: every event then reads its window from the state into one reused entry and writes through.
  *
  * <p>Not thread-safe: one instance per operator instance, used from the task thread only.
  */
@@ -46,7 +47,7 @@ final class WindowCache {
      * pending), and what the state has yet to get.
      */
     static final class Entry {
-        final UserWindow window;
+        final CachedWindow window;
         String user;
         int deltas;
         /**
@@ -55,8 +56,11 @@ final class WindowCache {
          */
         final DataOutputSerializer pending = new DataOutputSerializer(PENDING_INITIAL_BYTES);
         int pendingCount;
-        /** Whether the state is to get a snapshot of the window, replacing the log (no deltas are then pending). */
-        boolean snapshotDue;
+        /**
+         * A snapshot ({@link WindowLog#snapshot}) that is to replace the user's log, the {@link #pending} deltas
+         * after it; null when the log stays and the deltas are appended to it.
+         */
+        byte[] pendingSnapshot;
         /**
          * The updater's write epoch (checkpoints so far) in which an event of this user was last written at once;
          * the user's later events in the same epoch wait in {@link #pending}.
@@ -67,32 +71,33 @@ final class WindowCache {
         int slot = -1;
         long bytes;
 
-        Entry(UserWindow window) {
+        Entry(CachedWindow window) {
             this.window = window;
         }
 
         /** Whether the state lacks some of this window's events. */
         boolean dirty() {
-            return snapshotDue || pendingCount > 0;
+            return pendingSnapshot != null || pendingCount > 0;
         }
 
-        /** Records that the state is to get a snapshot of the window: the pending deltas are part of it. */
-        void snapshotDue() {
+        /** Records the snapshot that is to replace the log: the pending deltas are part of it. */
+        void snapshotDue(byte[] snapshot) {
             pending.clear();
             pendingCount = 0;
-            snapshotDue = true;
+            pendingSnapshot = snapshot;
         }
 
         /** The state has got everything (or no longer needs it). */
         void clean() {
             pending.clear();
             pendingCount = 0;
-            snapshotDue = false;
+            pendingSnapshot = null;
         }
 
-        /** The heap the entry's pending batch retains. */
+        /** The heap the entry's pending changes retain. */
         long pendingBytes() {
-            return PENDING_OVERHEAD_BYTES + pending.getSharedBuffer().length;
+            return PENDING_OVERHEAD_BYTES + pending.getSharedBuffer().length
+                    + (pendingSnapshot == null ? 0 : 16 + pendingSnapshot.length);
         }
     }
 
@@ -158,7 +163,7 @@ final class WindowCache {
     Entry take() {
         Entry e = spare;
         if (e == null) {
-            e = new Entry(new UserWindow(windowCapacity + 1));
+            e = new Entry(new CachedWindow(windowCapacity + 1));
             if (!enabled()) {
                 spare = e; // disabled: one entry, reused for every event
             }

@@ -27,23 +27,29 @@ class WindowCacheTest {
         WindowCache.Entry e = cache.take();
         e.window.clear();
         for (int i = 0; i < behaviours; i++) {
-            e.window.insert("item-" + i, i, "event-" + i, CAPACITY);
+            insert(e.window, i, CAPACITY);
         }
         e.deltas = behaviours;
         cache.store(user, e);
         return e;
     }
 
+    /** Inserts a behaviour at ts {@code i} with event id "event-i" (rows unresolved). */
+    private static void insert(CachedWindow w, int i, int capacity) {
+        byte[] id = ("event-" + i).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        w.insert(i, i, 0, CachedWindow.eventKey(id, 0, id.length), capacity);
+    }
+
     /** What {@link #admit} accounts for a user with that many behaviours. */
     private static long entryBytes(String user, int behaviours) {
-        UserWindow w = new UserWindow(CAPACITY + 1);
+        CachedWindow w = new CachedWindow(CAPACITY + 1);
         for (int i = 0; i < behaviours; i++) {
-            w.insert("item-" + i, i, "event-" + i, CAPACITY);
+            insert(w, i, CAPACITY);
         }
         return entryBytes(user, w);
     }
 
-    private static long entryBytes(String user, UserWindow w) {
+    private static long entryBytes(String user, CachedWindow w) {
         // an entry's batch of pending deltas starts with a small buffer
         return WindowCache.ENTRY_OVERHEAD_BYTES + 2L * user.length() + w.retainedBytes()
                 + WindowCache.PENDING_OVERHEAD_BYTES + WindowCache.PENDING_INITIAL_BYTES;
@@ -68,7 +74,7 @@ class WindowCacheTest {
         WindowCache.Entry a = admit(cache, "a", 1);
         long before = cache.bytes();
         for (int i = 0; i < 200; i++) {
-            a.window.insert("a-much-longer-item-id-" + i, 100 + i, "a-much-longer-event-id-" + i, 1000);
+            insert(a.window, 100 + i, 1000);
         }
         cache.store("a", a);
         assertEquals(entryBytes("a", a.window), cache.bytes());
@@ -113,7 +119,7 @@ class WindowCacheTest {
         List<String> written = new ArrayList<>();
         WindowCache cache = new WindowCache(2 * one + one / 2, CAPACITY, e -> {
             assertTrue(e.dirty(), "only dirty entries are written back");
-            written.add(e.user + (e.snapshotDue ? ":snapshot" : ":" + e.pendingCount));
+            written.add(e.user + (e.pendingSnapshot != null ? ":snapshot" : ":" + e.pendingCount));
             e.clean();
         });
         WindowCache.Entry u0 = admit(cache, "u0", 2);
@@ -121,7 +127,7 @@ class WindowCacheTest {
         WindowLog.appendDelta(u0.pending, "item-9".getBytes(java.nio.charset.StandardCharsets.UTF_8), 9, null, 1, 9,
                 -1, 0);
         u0.pendingCount++;
-        u1.snapshotDue();
+        u1.snapshotDue(new byte[] {1, 2, 3});
         List<String> dirty = new ArrayList<>();
         cache.forEachDirty(e -> dirty.add(e.user));
         assertEquals(List.of("u0", "u1"), dirty);
@@ -191,7 +197,7 @@ class WindowCacheTest {
                 e = cache.take();
                 e.window.clear();
             }
-            e.window.insert("item-" + step, step, "event-" + step, 1 + random.nextInt(CAPACITY));
+            insert(e.window, step, 1 + random.nextInt(CAPACITY));
             cache.store(user, e);
             seen.add(user);
             assertTrue(cache.bytes() <= budget, "over budget at step " + step);
@@ -212,7 +218,7 @@ class WindowCacheTest {
         WindowCache cache = new WindowCache(0, CAPACITY);
         assertFalse(cache.enabled());
         WindowCache.Entry e = cache.take();
-        e.window.insert("i", 1, "e", CAPACITY);
+        insert(e.window, 1, CAPACITY);
         cache.store("u", e);
         assertNull(cache.get("u"));
         assertNull(cache.peek("u"));

@@ -1,0 +1,224 @@
+package io.mindstream.job;
+
+import io.mindstream.model.ItemIndex;
+import io.mindstream.model.ItemSequence;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+
+/**
+ * A user's window as the {@link WindowCache} keeps it: per behaviour only what an event needs, its ts, its item's
+ * row in the current model and a 64-bit key of its event id. About 20 bytes per behaviour instead of the ~60 of a
+ * decoded {@link UserWindow}, so a cache of a given size holds three times the users.
+ *
+ * <p>What it leaves out is in the keyed state, and the updater reads it from there on the rare occasions it needs
+ * it: the ids' bytes for a snapshot of the window (a fresh user's is built from its event; a compaction reads the
+ * log), and for exact de-duplication when an event's key matches one in the window (keys that differ prove the
+ * ids do; equal keys are checked against the ids). Rows hold under one vocabulary: the updater empties the cache
+ * when a model with another vocabulary comes in, and the windows are read again from the state, whose ids resolve
+ * under any vocabulary.
+ *
+ * <p>The order and trimming rules are those of {@link UserWindow#insert}, and the updater checks at every
+ * compaction that the state's window has the same length, counter and clock.
+ *
+ * <p>Mutable, reused: the cache recycles an evicted user's window for the next miss.
+ */
+final class CachedWindow implements ItemSequence {
+
+    /** The row of a behaviour whose item was not resolved (no model yet). */
+    static final int UNRESOLVED = Integer.MIN_VALUE;
+    /** The key of a behaviour without event id; never the key of an id. */
+    static final long NO_EVENT = 0;
+
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class,
+            ByteOrder.LITTLE_ENDIAN);
+
+    private long[] ts;
+    private int[] rows;
+    private long[] eventKeys;
+    private int size;
+    /** The vocabulary ({@link ItemIndex#fingerprint()}) the rows were resolved under; 0 when unresolved. */
+    private long rowTag;
+    private long updateSeq;
+    private long lastEventAt;
+
+    CachedWindow(int initialCapacity) {
+        int c = Math.max(1, initialCapacity);
+        ts = new long[c];
+        rows = new int[c];
+        eventKeys = new long[c];
+    }
+
+    /**
+     * The key of an event id: a 64-bit hash of all its bytes, never {@link #NO_EVENT}. Equal ids have equal keys;
+     * different ids almost never do, and when they do it costs a look at the state, not a wrong answer.
+     */
+    static long eventKey(byte[] b, int off, int len) {
+        long h = 0x9E3779B97F4A7C15L ^ len;
+        int i = off;
+        int end = off + len;
+        for (; i + 8 <= end; i += 8) {
+            h = mix(h ^ (long) LONGS.get(b, i));
+        }
+        long tail = 0;
+        for (int s = 0; i < end; i++, s += 8) {
+            tail |= (b[i] & 0xFFL) << s;
+        }
+        h = mix(h ^ tail ^ ((long) len << 56));
+        return h == NO_EVENT ? 1 : h;
+    }
+
+    private static long mix(long x) {
+        x *= 0xBF58476D1CE4E5B9L;
+        x ^= x >>> 31;
+        x *= 0x94D049BB133111EBL;
+        return x ^ (x >>> 29);
+    }
+
+    /**
+     * Makes this the cached form of {@code w}, its rows resolved under {@code index} (null: no model, unresolved).
+     */
+    void setFrom(UserWindow w, ItemIndex index) {
+        int n = w.size();
+        if (ts.length < n) {
+            grow(n);
+        }
+        byte[] ids = w.idBytes();
+        for (int i = 0; i < n; i++) {
+            ts[i] = w.ts(i);
+            rows[i] = index == null ? UNRESOLVED : w.rowOf(i, index);
+            int len = w.eventIdLength(i);
+            eventKeys[i] = len < 0 ? NO_EVENT : eventKey(ids, w.eventIdOffset(i), len);
+            ids = w.idBytes(); // resolving never moves the arena, but read it again rather than rely on that
+        }
+        size = n;
+        rowTag = index == null ? 0 : index.fingerprint();
+        updateSeq = w.updateSeq();
+        lastEventAt = w.lastEventAt();
+    }
+
+    /**
+     * Inserts a behaviour by the rules of {@link UserWindow#insert}: after every behaviour with ts at or before it,
+     * then the oldest beyond {@code capacity} leave.
+     *
+     * @param row    the item's row under the vocabulary {@code rowTag} (0: none, the row is not resolved)
+     * @param key    the event id's {@link #eventKey}, or {@link #NO_EVENT}
+     * @return false when the behaviour itself was the one dropped (older than a full window)
+     * @throws IllegalStateException when the window's rows were resolved under another vocabulary
+     */
+    boolean insert(long eventTs, int row, long rowTag, long key, int capacity) {
+        if (size == 0) {
+            this.rowTag = rowTag;
+        } else if (rowTag != this.rowTag) {
+            throw new IllegalStateException("a cached window resolved under vocabulary " + this.rowTag
+                    + " gets a behaviour resolved under " + rowTag);
+        }
+        int at = size;
+        while (at > 0 && ts[at - 1] > eventTs) {
+            at--;
+        }
+        if (size >= capacity && at == 0) {
+            return false;
+        }
+        if (size == ts.length) {
+            grow(Math.min(Math.max(capacity, size + 1), Math.max(8, size * 2)));
+        }
+        int move = size - at;
+        System.arraycopy(ts, at, ts, at + 1, move);
+        System.arraycopy(rows, at, rows, at + 1, move);
+        System.arraycopy(eventKeys, at, eventKeys, at + 1, move);
+        ts[at] = eventTs;
+        rows[at] = rowTag == 0 ? UNRESOLVED : row;
+        eventKeys[at] = key;
+        size++;
+        if (size > capacity) {
+            int drop = size - capacity;
+            int keep = size - drop;
+            System.arraycopy(ts, drop, ts, 0, keep);
+            System.arraycopy(rows, drop, rows, 0, keep);
+            System.arraycopy(eventKeys, drop, eventKeys, 0, keep);
+            size = keep;
+        }
+        return true;
+    }
+
+    /** Whether some behaviour's event id has this key: false proves the id is not in the window. */
+    boolean mayContainEvent(long key) {
+        for (int i = size - 1; i >= 0; i--) {
+            if (eventKeys[i] == key) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Gives behaviour {@code i} another event-id key; for tests, which make keys collide with it. */
+    void setEventKey(int i, long key) {
+        eventKeys[i] = key;
+    }
+
+    @Override
+    public int length() {
+        return size;
+    }
+
+    int size() {
+        return size;
+    }
+
+    /**
+     * The row of behaviour {@code i} in {@code index}, which must have the vocabulary the window was resolved
+     * under.
+     *
+     * @throws IllegalStateException when it has another one (the cache was not emptied on a vocabulary change)
+     */
+    @Override
+    public int rowOf(int i, ItemIndex index) {
+        if (index.fingerprint() != rowTag || rows[i] == UNRESOLVED) {
+            throw new IllegalStateException("a cached window resolved under vocabulary " + rowTag
+                    + " is read under " + index.fingerprint());
+        }
+        return rows[i];
+    }
+
+    long ts(int i) {
+        return ts[i];
+    }
+
+    long updateSeq() {
+        return updateSeq;
+    }
+
+    long nextUpdateSeq() {
+        return ++updateSeq;
+    }
+
+    long lastEventAt() {
+        return lastEventAt;
+    }
+
+    void setLastEventAt(long lastEventAt) {
+        this.lastEventAt = lastEventAt;
+    }
+
+    /** Empties the window and resets its counter and clock, keeping the arrays. */
+    void clear() {
+        size = 0;
+        rowTag = 0;
+        updateSeq = 0;
+        lastEventAt = 0;
+    }
+
+    /** An estimate of the heap this window retains: its object and its three arrays with their headers. */
+    long retainedBytes() {
+        return 48 + 3 * 16 + 20L * ts.length;
+    }
+
+    private void grow(int capacity) {
+        ts = Arrays.copyOf(ts, capacity);
+        rows = Arrays.copyOf(rows, capacity);
+        eventKeys = Arrays.copyOf(eventKeys, capacity);
+    }
+}

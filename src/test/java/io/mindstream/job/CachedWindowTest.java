@@ -1,0 +1,122 @@
+package io.mindstream.job;
+
+import io.mindstream.model.ItemIndex;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The cache's compact window against the decoded one it stands for, and its event-id keys. */
+class CachedWindowTest {
+
+    private static final ItemIndex INDEX = new ItemIndex(new String[] {"i0", "i1", "i2", "i3", "i4", "i5"});
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static long key(String eventId) {
+        byte[] b = utf8(eventId);
+        return CachedWindow.eventKey(b, 0, b.length);
+    }
+
+    /** Both windows get the same events (out of order, some too old, unknown items, no ids) and agree throughout. */
+    @Test
+    void insertKeepsTheOrderAndCapacityOfTheDecodedWindow() {
+        SplittableRandom r = new SplittableRandom(5);
+        int capacity = 20;
+        UserWindow full = new UserWindow();
+        CachedWindow cached = new CachedWindow(4);
+        for (int e = 0; e < 5_000; e++) {
+            long ts = 1_000L * e - (r.nextInt(3) == 0 ? r.nextInt(40_000) : 0);
+            byte[] item = utf8("i" + r.nextInt(8)); // i6 and i7 are unknown
+            byte[] id = r.nextInt(6) == 0 ? null : utf8("ev" + e);
+            int row = INDEX.rowOf(item, 0, item.length);
+            long key = id == null ? CachedWindow.NO_EVENT : CachedWindow.eventKey(id, 0, id.length);
+            boolean entered = full.insert(item, 0, item.length, ts, id, 0, id == null ? -1 : id.length, row,
+                    INDEX.fingerprint(), capacity);
+            assertEquals(entered, cached.insert(ts, row, INDEX.fingerprint(), key, capacity), "event " + e);
+            assertEquals(full.size(), cached.size(), "event " + e);
+            if (e % 97 == 0) {
+                for (int i = 0; i < full.size(); i++) {
+                    assertEquals(full.ts(i), cached.ts(i), "behaviour " + i + " after event " + e);
+                    assertEquals(full.rowOf(i, INDEX), cached.rowOf(i, INDEX), "behaviour " + i + " after event " + e);
+                    String eventId = full.eventId(i);
+                    if (eventId != null) {
+                        assertTrue(cached.mayContainEvent(key(eventId)), eventId);
+                    }
+                }
+            }
+        }
+        assertFalse(cached.mayContainEvent(key("ev-not-there")));
+        assertFalse(cached.mayContainEvent(key("ev0")), "ev0 left the window long ago");
+    }
+
+    @Test
+    void setFromCopiesTheWindowWithItsRowsCounterAndClock() {
+        UserWindow full = new UserWindow();
+        full.insert("i3", 10, "a", 10);
+        full.insert("i9", 5, null, 10);
+        full.insert("i1", 20, "b", 10);
+        full.setUpdateSeq(7);
+        full.setLastEventAt(1234);
+        CachedWindow cached = new CachedWindow(1);
+        cached.setFrom(full, INDEX);
+        assertEquals(3, cached.length());
+        assertEquals(5, cached.ts(0));
+        assertEquals(-1, cached.rowOf(0, INDEX), "i9 is unknown");
+        assertEquals(3, cached.rowOf(1, INDEX));
+        assertEquals(1, cached.rowOf(2, INDEX));
+        assertTrue(cached.mayContainEvent(key("a")));
+        assertTrue(cached.mayContainEvent(key("b")));
+        assertEquals(7, cached.updateSeq());
+        assertEquals(8, cached.nextUpdateSeq());
+        assertEquals(1234, cached.lastEventAt());
+        assertTrue(cached.retainedBytes() >= 20L * 3);
+        cached.clear();
+        assertEquals(0, cached.length());
+        assertEquals(0, cached.updateSeq());
+    }
+
+    @Test
+    void rowsHoldUnderTheirVocabularyOnly() {
+        ItemIndex other = new ItemIndex(new String[] {"i0", "i1", "i2"});
+        CachedWindow w = new CachedWindow(4);
+        w.insert(1, 2, INDEX.fingerprint(), CachedWindow.NO_EVENT, 10);
+        assertEquals(2, w.rowOf(0, INDEX));
+        assertThrows(IllegalStateException.class, () -> w.rowOf(0, other));
+        assertThrows(IllegalStateException.class, () -> w.insert(2, 1, other.fingerprint(), CachedWindow.NO_EVENT, 10));
+        // behaviours before any model are not resolved, and cannot be read as if they were
+        CachedWindow unresolved = new CachedWindow(4);
+        unresolved.insert(1, -1, 0, CachedWindow.NO_EVENT, 10);
+        assertThrows(IllegalStateException.class, () -> unresolved.rowOf(0, INDEX));
+        // an emptied window takes any vocabulary
+        w.clear();
+        w.insert(2, 1, other.fingerprint(), CachedWindow.NO_EVENT, 10);
+        assertEquals(1, w.rowOf(0, other));
+    }
+
+    /** Equal ids give equal keys; a million near ids of every length give no equal keys and never the "none" key. */
+    @Test
+    void eventKeysSeparateNearIds() {
+        assertEquals(key("order-42"), CachedWindow.eventKey(utf8("xxorder-42yy"), 2, 8));
+        Map<Long, String> seen = new HashMap<>();
+        for (int i = 0; i < 1_000_000; i++) {
+            String id = i % 3 == 0 ? Integer.toHexString(i) : i % 3 == 1 ? "e-" + i : "7a2c9f04-1b3e-4d5f-8a6b-" + i;
+            long k = key(id);
+            assertNotEquals(CachedWindow.NO_EVENT, k);
+            String before = seen.put(k, id);
+            assertTrue(before == null, "ids " + before + " and " + id + " share a key");
+        }
+        assertNotEquals(key(""), key("\0"), "the length counts");
+        assertNotEquals(key("abcdefgh"), key("abcdefgh\0"));
+    }
+}
