@@ -397,9 +397,8 @@ public final class PipelineBenchmark {
             }
             long now = System.currentTimeMillis();
             // A full window, then as many deltas as a user has between two snapshots at a random moment (0 to
-            // COMPACT_CACHED_EVERY - 1, uniformly, the range of a user whose window the job keeps cached): the log as
-            // the job leaves it in a steady state, not freshly compacted.
-            int deltas = random.nextInt(InterestUpdater.COMPACT_CACHED_EVERY);
+            // COMPACT_EVERY - 1, uniformly): the log as the job leaves it in a steady state, not freshly compacted.
+            int deltas = random.nextInt(WindowLog.COMPACT_EVERY);
             long ts = now - (windowLength + deltas + 10) * 30_000L;
             UserWindow w = new UserWindow();
             List<byte[]> entries = new ArrayList<>();

@@ -35,9 +35,17 @@ final class CachedWindow implements ItemSequence {
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class,
             ByteOrder.LITTLE_ENDIAN);
 
+    /**
+     * The behaviours' ts, rows and keys at {@code base .. base + capacity} of these arrays: the window's own arrays,
+     * or a slot of the cache's shared slabs ({@link WindowCache}).
+     */
     private long[] ts;
     private int[] rows;
     private long[] eventKeys;
+    private int base;
+    private int capacity;
+    /** Whether the arrays are slabs shared with other windows. */
+    private boolean slotted;
     private int size;
     /** The vocabulary ({@link ItemIndex#fingerprint()}) the rows were resolved under; 0 when unresolved. */
     private long rowTag;
@@ -49,6 +57,21 @@ final class CachedWindow implements ItemSequence {
         ts = new long[c];
         rows = new int[c];
         eventKeys = new long[c];
+        capacity = c;
+    }
+
+    /** A window in the slot at {@code base} of slabs shared with other windows, for up to {@code capacity} behaviours. */
+    CachedWindow(long[] ts, int[] rows, long[] eventKeys, int base, int capacity) {
+        if (base < 0 || capacity < 1 || base + capacity > ts.length || base + capacity > rows.length
+                || base + capacity > eventKeys.length) {
+            throw new IllegalArgumentException("slot " + base + "+" + capacity + " is outside the slabs");
+        }
+        this.ts = ts;
+        this.rows = rows;
+        this.eventKeys = eventKeys;
+        this.base = base;
+        this.capacity = capacity;
+        this.slotted = true;
     }
 
     /**
@@ -82,15 +105,16 @@ final class CachedWindow implements ItemSequence {
      */
     void setFrom(UserWindow w, ItemIndex index) {
         int n = w.size();
-        if (ts.length < n) {
+        if (capacity < n) {
+            size = 0;
             grow(n);
         }
         byte[] ids = w.idBytes();
         for (int i = 0; i < n; i++) {
-            ts[i] = w.ts(i);
-            rows[i] = index == null ? UNRESOLVED : w.rowOf(i, index);
+            ts[base + i] = w.ts(i);
+            rows[base + i] = index == null ? UNRESOLVED : w.rowOf(i, index);
             int len = w.eventIdLength(i);
-            eventKeys[i] = len < 0 ? NO_EVENT : eventKey(ids, w.eventIdOffset(i), len);
+            eventKeys[base + i] = len < 0 ? NO_EVENT : eventKey(ids, w.eventIdOffset(i), len);
             ids = w.idBytes(); // resolving never moves the arena, but read it again rather than rely on that
         }
         size = n;
@@ -105,40 +129,43 @@ final class CachedWindow implements ItemSequence {
      *
      * @param row    the item's row under the vocabulary {@code rowTag} (0: none, the row is not resolved)
      * @param key    the event id's {@link #eventKey}, or {@link #NO_EVENT}
+     * @param limit  the window's capacity in behaviours
      * @return false when the behaviour itself was the one dropped (older than a full window)
      * @throws IllegalStateException when the window's rows were resolved under another vocabulary
      */
-    boolean insert(long eventTs, int row, long rowTag, long key, int capacity) {
+    boolean insert(long eventTs, int row, long rowTag, long key, int limit) {
         if (size == 0) {
             this.rowTag = rowTag;
         } else if (rowTag != this.rowTag) {
             throw new IllegalStateException("a cached window resolved under vocabulary " + this.rowTag
                     + " gets a behaviour resolved under " + rowTag);
         }
+        final int b = base;
         int at = size;
-        while (at > 0 && ts[at - 1] > eventTs) {
+        while (at > 0 && ts[b + at - 1] > eventTs) {
             at--;
         }
-        if (size >= capacity && at == 0) {
+        if (size >= limit && at == 0) {
             return false;
         }
-        if (size == ts.length) {
-            grow(Math.min(Math.max(capacity, size + 1), Math.max(8, size * 2)));
+        if (size == this.capacity) {
+            grow(Math.min(Math.max(limit, size + 1), Math.max(8, size * 2)));
+            return insert(eventTs, row, rowTag, key, limit);
         }
         int move = size - at;
-        System.arraycopy(ts, at, ts, at + 1, move);
-        System.arraycopy(rows, at, rows, at + 1, move);
-        System.arraycopy(eventKeys, at, eventKeys, at + 1, move);
-        ts[at] = eventTs;
-        rows[at] = rowTag == 0 ? UNRESOLVED : row;
-        eventKeys[at] = key;
+        System.arraycopy(ts, b + at, ts, b + at + 1, move);
+        System.arraycopy(rows, b + at, rows, b + at + 1, move);
+        System.arraycopy(eventKeys, b + at, eventKeys, b + at + 1, move);
+        ts[b + at] = eventTs;
+        rows[b + at] = rowTag == 0 ? UNRESOLVED : row;
+        eventKeys[b + at] = key;
         size++;
-        if (size > capacity) {
-            int drop = size - capacity;
+        if (size > limit) {
+            int drop = size - limit;
             int keep = size - drop;
-            System.arraycopy(ts, drop, ts, 0, keep);
-            System.arraycopy(rows, drop, rows, 0, keep);
-            System.arraycopy(eventKeys, drop, eventKeys, 0, keep);
+            System.arraycopy(ts, b + drop, ts, b, keep);
+            System.arraycopy(rows, b + drop, rows, b, keep);
+            System.arraycopy(eventKeys, b + drop, eventKeys, b, keep);
             size = keep;
         }
         return true;
@@ -146,7 +173,7 @@ final class CachedWindow implements ItemSequence {
 
     /** Whether some behaviour's event id has this key: false proves the id is not in the window. */
     boolean mayContainEvent(long key) {
-        for (int i = size - 1; i >= 0; i--) {
+        for (int i = base + size - 1; i >= base; i--) {
             if (eventKeys[i] == key) {
                 return true;
             }
@@ -156,7 +183,7 @@ final class CachedWindow implements ItemSequence {
 
     /** Gives behaviour {@code i} another event-id key; for tests, which make keys collide with it. */
     void setEventKey(int i, long key) {
-        eventKeys[i] = key;
+        eventKeys[base + i] = key;
     }
 
     @Override
@@ -176,15 +203,16 @@ final class CachedWindow implements ItemSequence {
      */
     @Override
     public int rowOf(int i, ItemIndex index) {
-        if (index.fingerprint() != rowTag || rows[i] == UNRESOLVED) {
+        int row = rows[base + i];
+        if (index.fingerprint() != rowTag || row == UNRESOLVED) {
             throw new IllegalStateException("a cached window resolved under vocabulary " + rowTag
                     + " is read under " + index.fingerprint());
         }
-        return rows[i];
+        return row;
     }
 
     long ts(int i) {
-        return ts[i];
+        return ts[base + i];
     }
 
     long updateSeq() {
@@ -211,14 +239,26 @@ final class CachedWindow implements ItemSequence {
         lastEventAt = 0;
     }
 
-    /** An estimate of the heap this window retains: its object and its three arrays with their headers. */
+    /**
+     * An estimate of the heap this window retains: its object and its slot (or its own three arrays with their
+     * headers).
+     */
     long retainedBytes() {
-        return 48 + 3 * 16 + 20L * ts.length;
+        return 56 + (slotted ? 0 : 3 * 16) + 20L * capacity;
     }
 
-    private void grow(int capacity) {
-        ts = Arrays.copyOf(ts, capacity);
-        rows = Arrays.copyOf(rows, capacity);
-        eventKeys = Arrays.copyOf(eventKeys, capacity);
+    /** Whether the window lives in a slot of slabs shared with other windows rather than in arrays of its own. */
+    boolean slotted() {
+        return slotted;
+    }
+
+    /** Moves the window to arrays of its own for {@code newCapacity} behaviours (leaving its slot, if it had one). */
+    private void grow(int newCapacity) {
+        ts = Arrays.copyOfRange(ts, base, base + newCapacity);
+        rows = Arrays.copyOfRange(rows, base, base + newCapacity);
+        eventKeys = Arrays.copyOfRange(eventKeys, base, base + newCapacity);
+        base = 0;
+        capacity = newCapacity;
+        slotted = false;
     }
 }

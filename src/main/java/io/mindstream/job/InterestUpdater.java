@@ -70,13 +70,6 @@ public final class InterestUpdater extends KeyedBroadcastProcessFunction<String,
             "current-model", StringSerializer.INSTANCE, BytePrimitiveArraySerializer.INSTANCE);
     static final String CURRENT = "current";
 
-    /**
-     * The deltas after which the log of a user whose window is cached gets a snapshot. The cache does not keep the
-     * ids a snapshot holds, so a compaction then reads the log back (a RocksDB {@code get}, tens of microseconds);
-     * twice {@link WindowLog#COMPACT_EVERY} halves how often, for logs of up to that many deltas.
-     */
-    public static final int COMPACT_CACHED_EVERY = 2 * WindowLog.COMPACT_EVERY;
-
     private final int windowLength;
     private final long ttlMillis;
     private final boolean refreshOnModelChange;
@@ -261,9 +254,9 @@ public final class InterestUpdater extends KeyedBroadcastProcessFunction<String,
                 return;
             }
         }
-        // a snapshot replaces the log: for a fresh user, and every COMPACT_EVERY deltas when the whole window is at
-        // hand anyway; a cached user's log is read back for it only every COMPACT_CACHED_EVERY deltas
-        boolean snapshot = fresh || deltas >= (full != null ? WindowLog.COMPACT_EVERY : COMPACT_CACHED_EVERY);
+        // a snapshot replaces the log: for a fresh user, and every COMPACT_EVERY deltas (for a cached user, the log is
+        // read back for it: the cache does not keep the ids)
+        boolean snapshot = fresh || deltas >= WindowLog.COMPACT_EVERY;
         if (snapshot && full == null) {
             full = fullWindow(user, cached);
         }

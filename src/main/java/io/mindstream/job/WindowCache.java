@@ -27,8 +27,10 @@ import java.util.function.Consumer;
  *
  * <p>Memory is bounded by an estimate of the bytes the cached windows retain (their arrays, their pending changes
  * and the bookkeeping per user), not by a count. Eviction is CLOCK (second chance): a hit only sets a flag, so the
- * hot path moves no list nodes, and an evicted entry's window is recycled for the next miss. A budget of zero
- * disables the cache: every event then reads its window from the state into one reused entry and writes through.
+ * hot path moves no list nodes, and an evicted entry's window is recycled for the next miss. The windows' arrays are
+ * slots of a few large slabs (see {@link #newWindow()}); what the budget does not count is the unused rest of the
+ * last slab (at most 5 MB). A budget of zero disables the cache: every event then reads its window from the state
+ * into one reused entry and writes through.
  *
  * <p>Not thread-safe: one instance per operator instance, used from the task thread only.
  */
@@ -41,6 +43,8 @@ final class WindowCache {
     static final int PENDING_OVERHEAD_BYTES = 48;
     /** The initial buffer of an entry's batch of pending deltas: a delta or two; it grows as needed. */
     static final int PENDING_INITIAL_BYTES = 64;
+    /** The ts of how many behaviours a slab holds (2 MB, over half a G1 region of heaps up to 8 GB). */
+    static final int SLAB_LONGS = 1 << 18;
 
     /**
      * A user's cached window, the number of deltas its log holds after the last snapshot (counting those still
@@ -110,8 +114,14 @@ final class WindowCache {
     private int count;
     private int hand;
     private long bytes;
-    /** An entry not in the cache, whose window the next miss fills: recycled from an eviction when there was one. */
-    private Entry spare;
+    /** Entries not in the cache, whose windows the next misses fill: recycled from evictions and removals. */
+    private final java.util.ArrayDeque<Entry> free = new java.util.ArrayDeque<>();
+    /** The slab that new windows get their slots from, and the next free slot in it. */
+    private long[] slabTs;
+    private int[] slabRows;
+    private long[] slabKeys;
+    private int slabNext;
+    private final int slotsPerSlab;
     private long evictions;
 
     /** A cache whose entries are never dirty when evicted (the updater writes through). */
@@ -133,6 +143,8 @@ final class WindowCache {
         this.budgetBytes = budgetBytes;
         this.windowCapacity = windowCapacity;
         this.writeBack = writeBack;
+        int slot = windowCapacity + 1;
+        this.slotsPerSlab = (int) Math.max(1, Math.min(SLAB_LONGS / slot, budgetBytes / (20L * slot) / 4));
     }
 
     boolean enabled() {
@@ -161,16 +173,32 @@ final class WindowCache {
      * window's content is undefined (the caller clears or overwrites it).
      */
     Entry take() {
-        Entry e = spare;
-        if (e == null) {
-            e = new Entry(new CachedWindow(windowCapacity + 1));
-            if (!enabled()) {
-                spare = e; // disabled: one entry, reused for every event
+        if (!enabled()) {
+            // disabled: one entry, reused for every event
+            if (free.isEmpty()) {
+                free.add(new Entry(new CachedWindow(windowCapacity + 1)));
             }
-        } else if (enabled()) {
-            spare = null;
+            return free.peek();
         }
-        return e;
+        Entry e = free.poll();
+        return e != null ? e : new Entry(newWindow());
+    }
+
+    /**
+     * A window in the next slot of the current slab, allocating a new slab when it is used up. The slabs are large
+     * arrays (2 MB of ts), which G1 allocates straight into the old generation, and slots are never given back, only
+     * reused with their entries: a growing cache adds nothing that young collections copy over and over, which an
+     * array per window would (measured: longer pauses while the cache fills).
+     */
+    private CachedWindow newWindow() {
+        int slot = windowCapacity + 1;
+        if (slabTs == null || slabNext == slotsPerSlab) {
+            slabTs = new long[slotsPerSlab * slot];
+            slabRows = new int[slotsPerSlab * slot];
+            slabKeys = new long[slotsPerSlab * slot];
+            slabNext = 0;
+        }
+        return new CachedWindow(slabTs, slabRows, slabKeys, slot * slabNext++, slot);
     }
 
     /**
@@ -239,7 +267,11 @@ final class WindowCache {
             }
         }
         for (int i = 0; i < count; i++) {
-            ring[i].slot = -1;
+            Entry e = ring[i];
+            e.slot = -1;
+            e.bytes = 0;
+            e.user = null;
+            recycle(e); // with its window's slot, for the next misses
             ring[i] = null;
         }
         byUser.clear();
@@ -306,8 +338,6 @@ final class WindowCache {
     private void recycle(Entry e) {
         e.clean();
         e.writtenInEpoch = -1;
-        if (spare == null) {
-            spare = e;
-        }
+        free.push(e);
     }
 }

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -58,6 +59,36 @@ class CachedWindowTest {
         }
         assertFalse(cached.mayContainEvent(key("ev-not-there")));
         assertFalse(cached.mayContainEvent(key("ev0")), "ev0 left the window long ago");
+    }
+
+    /** Two windows in neighbouring slots of the same slabs stay apart; one that outgrows its slot moves out. */
+    @Test
+    void windowsInSlotsOfSharedSlabsStayApart() {
+        long[] ts = new long[8];
+        int[] rows = new int[8];
+        long[] keys = new long[8];
+        CachedWindow a = new CachedWindow(ts, rows, keys, 0, 4);
+        CachedWindow b = new CachedWindow(ts, rows, keys, 4, 4);
+        for (int i = 0; i < 10; i++) {
+            a.insert(i, i % 6, INDEX.fingerprint(), key("a" + i), 3);
+            b.insert(100 + i, 5 - i % 6, INDEX.fingerprint(), key("b" + i), 3);
+        }
+        assertEquals(List.of(7L, 8L, 9L), List.of(a.ts(0), a.ts(1), a.ts(2)));
+        assertEquals(List.of(107L, 108L, 109L), List.of(b.ts(0), b.ts(1), b.ts(2)));
+        assertEquals(2, b.rowOf(2, INDEX)); // 5 - 9 % 6
+        assertTrue(a.mayContainEvent(key("a9")));
+        assertFalse(a.mayContainEvent(key("b9")), "b's keys are not a's");
+        // a capacity beyond the slot: a moves to arrays of its own and b keeps its behaviours
+        for (int i = 10; i < 20; i++) {
+            assertTrue(a.insert(i, 1, INDEX.fingerprint(), key("a" + i), 10));
+        }
+        assertFalse(a.slotted());
+        assertTrue(b.slotted());
+        assertEquals(10, a.size());
+        assertEquals(10, a.ts(0));
+        assertEquals(19, a.ts(9));
+        assertEquals(List.of(107L, 108L, 109L), List.of(b.ts(0), b.ts(1), b.ts(2)));
+        assertThrows(IllegalArgumentException.class, () -> new CachedWindow(ts, rows, keys, 6, 4));
     }
 
     @Test

@@ -532,10 +532,8 @@ class InterestUpdaterTest {
                 for (byte[] ignored : log == null ? List.<byte[]>of() : log) {
                     entries++;
                 }
-                // a cached user's log is compacted after at most COMPACT_CACHED_EVERY deltas, the others' after
-                // COMPACT_EVERY
-                int most = 1 + (budget == 0 ? WindowLog.COMPACT_EVERY : InterestUpdater.COMPACT_CACHED_EVERY);
-                assertTrue(w == null ? entries == 0 : entries >= 1 && entries <= most,
+                // a snapshot replaces the log every COMPACT_EVERY deltas, cached or not
+                assertTrue(w == null ? entries == 0 : entries >= 1 && entries <= 1 + WindowLog.COMPACT_EVERY,
                         "u" + u + "'s log with a cache of " + budget + " bytes has " + entries + " entries");
                 state.add("u" + u + "=" + (w == null ? "none" : w + " at " + w.lastEventAt()));
             }

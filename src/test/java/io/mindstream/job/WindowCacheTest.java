@@ -40,9 +40,10 @@ class WindowCacheTest {
         w.insert(i, i, 0, CachedWindow.eventKey(id, 0, id.length), capacity);
     }
 
-    /** What {@link #admit} accounts for a user with that many behaviours. */
+    /** What {@link #admit} accounts for a user with that many behaviours (its window in a slot of the slabs). */
     private static long entryBytes(String user, int behaviours) {
-        CachedWindow w = new CachedWindow(CAPACITY + 1);
+        CachedWindow w = new CachedWindow(new long[CAPACITY + 1], new int[CAPACITY + 1], new long[CAPACITY + 1], 0,
+                CAPACITY + 1);
         for (int i = 0; i < behaviours; i++) {
             insert(w, i, CAPACITY);
         }
@@ -109,7 +110,7 @@ class WindowCacheTest {
         WindowCache.Entry first = admit(cache, "u0", 1);
         admit(cache, "u1", 1);
         assertNull(cache.peek("u0"), "only one fits");
-        assertSame(first, cache.take(), "the evicted entry is reused, with its window's arrays");
+        assertSame(first, cache.take(), "the evicted entry is reused, with its window's slot");
     }
 
     /** Write-back: a dirty entry is handed to the callback before it is evicted; clean ones are not; clear refuses dirt. */
@@ -146,6 +147,28 @@ class WindowCacheTest {
         cache.forEachDirty(e -> e.clean());
         cache.clear();
         assertEquals(0, cache.size());
+    }
+
+    /** Windows live in slots of shared slabs, and the entries of a cleared cache come back with their slots. */
+    @Test
+    void windowsShareSlabsAndAClearedCacheReusesThem() {
+        WindowCache cache = new WindowCache(1 << 20, CAPACITY);
+        List<WindowCache.Entry> entries = new ArrayList<>();
+        for (int u = 0; u < 30; u++) {
+            entries.add(admit(cache, "u" + u, 1 + u % CAPACITY));
+        }
+        for (int u = 0; u < 30; u++) {
+            WindowCache.Entry e = entries.get(u);
+            assertTrue(e.window.slotted(), "u" + u + "'s window is a slot of a slab");
+            assertEquals(1 + u % CAPACITY, e.window.size(), "u" + u + "'s window kept its behaviours");
+            assertEquals(u % CAPACITY, e.window.ts(u % CAPACITY), "neighbouring slots do not overlap");
+        }
+        cache.clear();
+        Set<WindowCache.Entry> reused = new HashSet<>();
+        for (int u = 0; u < 30; u++) {
+            reused.add(cache.take());
+        }
+        assertEquals(new HashSet<>(entries), reused, "every cleared entry is reused before a new one is made");
     }
 
     @Test
