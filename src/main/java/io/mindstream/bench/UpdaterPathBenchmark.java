@@ -2,10 +2,12 @@ package io.mindstream.bench;
 
 import io.mindstream.event.InterestUpdate;
 import io.mindstream.event.OutputFormat;
+import io.mindstream.job.CachedWindow;
 import io.mindstream.job.UserWindow;
 import io.mindstream.job.WindowLog;
 import io.mindstream.model.InterestEncoder;
 import io.mindstream.model.Interests;
+import io.mindstream.model.ItemSequence;
 import io.mindstream.model.MindModel;
 import io.mindstream.model.ModelConfig;
 import io.mindstream.routing.RoutingConfig;
@@ -34,8 +36,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * The per-event work of the interest updater outside Flink: rebuild the user's window from its log (a snapshot
  * and up to {@link WindowLog#COMPACT_EVERY} deltas; what a window cache miss does), insert the click, route, append
- * a delta (or compact) and encode the update; and the same from a window already decoded (a cache hit). What
- * RocksDB itself costs comes on top.
+ * a delta (or compact) and encode the update; and the same from the compact window the cache holds (a hit), whose
+ * compaction every {@link WindowLog#COMPACT_EVERY} deltas reads the log back. What RocksDB itself costs comes on
+ * top.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -56,8 +59,10 @@ public class UpdaterPathBenchmark {
     private final WindowLog codec = new WindowLog();
     private final UserWindow window = new UserWindow();
     private final List<byte[]> log = new ArrayList<>();
-    /** The window a cache hit starts from: decoded once, then changed in place by every event. */
-    private final UserWindow cached = new UserWindow();
+    /** The window a cache hit starts from: set once from the decoded one, then changed in place by every event. */
+    private final CachedWindow cached = new CachedWindow(101);
+    /** The cached user's log as the state holds it: a snapshot and the batches written so far. */
+    private final List<byte[]> cachedLog = new ArrayList<>();
     private int cachedDeltas;
     /** The cache entry's batch of pending deltas, as the updater keeps it. */
     private final DataOutputSerializer pending = new DataOutputSerializer(64);
@@ -93,14 +98,22 @@ public class UpdaterPathBenchmark {
                     windowLength);
         }
         log.add(codec.snapshot(w));
-        cached.setFrom(w);
+        cachedLog.add(codec.snapshot(w));
+        cached.setFrom(w, model.items());
     }
 
     /** What {@code InterestUpdater.processElement} does for one accepted click, minus Flink and RocksDB. */
     @Benchmark
     public byte[] onePerEventUpdate() throws IOException {
         int deltas = codec.read(log, window, windowLength);
-        byte[] update = accept(window);
+        nextClick();
+        if (window.containsEvent(lastEventId, 0, lastEventId.length)) {
+            throw new IllegalStateException("every click here is new");
+        }
+        window.insert(lastItem, 0, lastItem.length, ts, lastEventId, 0, lastEventId.length, lastRow,
+                model.items().fingerprint(), windowLength);
+        window.setLastEventAt(ts);
+        byte[] update = encode(window, window.nextUpdateSeq());
         if (deltas >= WindowLog.COMPACT_EVERY) {
             log.clear();
             log.add(codec.snapshot(window));
@@ -112,25 +125,44 @@ public class UpdaterPathBenchmark {
     }
 
     /**
-     * The same click from a window the cache holds, as the write-back updater handles it: no rebuild; the delta goes
-     * into the entry's batch, and the batch (or, every 32 deltas, the window's snapshot) is taken out for RocksDB
-     * every 4 events, about how often the pipeline benchmark's users are written at full rate.
+     * The same click from the window the cache holds, as the write-back updater handles it: no rebuild; the delta
+     * goes into the entry's batch, and the batch is written every 4 events, about how often the pipeline benchmark's
+     * users are written at full rate; every 32 deltas the log (snapshot and batches) is read back for a snapshot.
      */
     @Benchmark
-    public void onePerEventUpdateFromTheCache(Blackhole out) {
-        out.consume(accept(cached));
-        if (cachedDeltas >= WindowLog.COMPACT_EVERY) {
+    public void onePerEventUpdateFromTheCache(Blackhole out) throws IOException {
+        nextClick();
+        long key = CachedWindow.eventKey(lastEventId, 0, lastEventId.length);
+        if (cached.mayContainEvent(key)) {
+            throw new IllegalStateException("every click here is new");
+        }
+        long vocabulary = model.items().fingerprint();
+        boolean snapshot = cachedDeltas >= WindowLog.COMPACT_EVERY;
+        if (snapshot) {
+            if (pendingCount > 0) {
+                cachedLog.add(WindowLog.batchEntry(pending, pendingCount));
+            }
+            codec.read(cachedLog, window, windowLength);
+        }
+        cached.insert(ts, lastRow, vocabulary, key, windowLength);
+        cached.setLastEventAt(ts);
+        out.consume(encode(cached, cached.nextUpdateSeq()));
+        if (snapshot) {
+            window.insert(lastItem, 0, lastItem.length, ts, lastEventId, 0, lastEventId.length, lastRow, vocabulary,
+                    windowLength);
+            window.setLastEventAt(ts);
+            window.nextUpdateSeq();
+            cachedLog.clear();
+            cachedLog.add(codec.snapshot(window));
             pending.clear();
             pendingCount = 0;
-            out.consume(codec.snapshot(cached));
             cachedDeltas = 0;
         } else {
-            WindowLog.appendDelta(pending, lastItem, ts, lastEventId, cached.updateSeq(), ts, lastRow,
-                    model.items().fingerprint());
+            WindowLog.appendDelta(pending, lastItem, ts, lastEventId, cached.updateSeq(), ts, lastRow, vocabulary);
             pendingCount++;
             cachedDeltas++;
             if (pendingCount == 4) {
-                out.consume(WindowLog.batchEntry(pending, pendingCount));
+                cachedLog.add(WindowLog.batchEntry(pending, pendingCount));
                 pending.clear();
                 pendingCount = 0;
             }
@@ -142,26 +174,19 @@ public class UpdaterPathBenchmark {
     private byte[] lastEventId;
     private int lastRow;
 
-    /**
-     * One new click on a decoded window: the dedup check, the item's row, the insert, routing and the encoded
-     * update, which is returned.
-     */
-    private byte[] accept(UserWindow w) {
-        byte[] eventId = ("click-" + (next++)).getBytes(StandardCharsets.UTF_8);
+    /** The next click's ids and row, in {@link #lastItem}, {@link #lastEventId} and {@link #lastRow}. */
+    private void nextClick() {
+        lastEventId = ("click-" + (next++)).getBytes(StandardCharsets.UTF_8);
         ts += 30_000;
-        if (w.containsEvent(eventId, 0, eventId.length)) {
-            throw new IllegalStateException("every click here is new");
-        }
-        byte[] item = ("item-" + (next * 7919 % 10_000)).getBytes(StandardCharsets.UTF_8);
-        int row = model.items().rowOf(item, 0, item.length);
-        w.insert(item, 0, item.length, ts, eventId, 0, eventId.length, row, model.items().fingerprint(), windowLength);
-        w.setLastEventAt(ts);
+        lastItem = ("item-" + (next * 7919 % 10_000)).getBytes(StandardCharsets.UTF_8);
+        lastRow = model.items().rowOf(lastItem, 0, lastItem.length);
+    }
+
+    /** Routing over the window and the encoded update. */
+    private byte[] encode(ItemSequence w, long seq) {
         Interests r = encoder.encode(model, "user-42", w);
         InterestUpdate u = new InterestUpdate("user-42", model.version(), r.count(), r.dim(), r.toFlatArray(),
-                InterestUpdate.Cause.EVENT, null, ts, r.sequenceLength(), r.unknownItems(), w.nextUpdateSeq(), ts);
-        lastItem = item;
-        lastEventId = eventId;
-        lastRow = row;
+                InterestUpdate.Cause.EVENT, null, ts, r.sequenceLength(), r.unknownItems(), seq, ts);
         return OutputFormat.BINARY.codec().encode(u);
     }
 }

@@ -23,9 +23,10 @@ import java.util.Arrays;
  * <p>The order and trimming rules are those of {@link UserWindow#insert}, and the updater checks at every
  * compaction that the state's window has the same length, counter and clock.
  *
- * <p>Mutable, reused: the cache recycles an evicted user's window for the next miss.
+ * <p>Mutable, reused: the cache recycles an evicted user's window for the next miss. Public for the benchmarks of
+ * the updater's path.
  */
-final class CachedWindow implements ItemSequence {
+public final class CachedWindow implements ItemSequence {
 
     /** The row of a behaviour whose item was not resolved (no model yet). */
     static final int UNRESOLVED = Integer.MIN_VALUE;
@@ -52,7 +53,7 @@ final class CachedWindow implements ItemSequence {
     private long updateSeq;
     private long lastEventAt;
 
-    CachedWindow(int initialCapacity) {
+    public CachedWindow(int initialCapacity) {
         int c = Math.max(1, initialCapacity);
         ts = new long[c];
         rows = new int[c];
@@ -78,7 +79,7 @@ final class CachedWindow implements ItemSequence {
      * The key of an event id: a 64-bit hash of all its bytes, never {@link #NO_EVENT}. Equal ids have equal keys;
      * different ids almost never do, and when they do it costs a look at the state, not a wrong answer.
      */
-    static long eventKey(byte[] b, int off, int len) {
+    public static long eventKey(byte[] b, int off, int len) {
         long h = 0x9E3779B97F4A7C15L ^ len;
         int i = off;
         int end = off + len;
@@ -103,7 +104,7 @@ final class CachedWindow implements ItemSequence {
     /**
      * Makes this the cached form of {@code w}, its rows resolved under {@code index} (null: no model, unresolved).
      */
-    void setFrom(UserWindow w, ItemIndex index) {
+    public void setFrom(UserWindow w, ItemIndex index) {
         int n = w.size();
         if (capacity < n) {
             size = 0;
@@ -133,7 +134,7 @@ final class CachedWindow implements ItemSequence {
      * @return false when the behaviour itself was the one dropped (older than a full window)
      * @throws IllegalStateException when the window's rows were resolved under another vocabulary
      */
-    boolean insert(long eventTs, int row, long rowTag, long key, int limit) {
+    public boolean insert(long eventTs, int row, long rowTag, long key, int limit) {
         if (size == 0) {
             this.rowTag = rowTag;
         } else if (rowTag != this.rowTag) {
@@ -172,7 +173,7 @@ final class CachedWindow implements ItemSequence {
     }
 
     /** Whether some behaviour's event id has this key: false proves the id is not in the window. */
-    boolean mayContainEvent(long key) {
+    public boolean mayContainEvent(long key) {
         for (int i = base + size - 1; i >= base; i--) {
             if (eventKeys[i] == key) {
                 return true;
@@ -191,7 +192,7 @@ final class CachedWindow implements ItemSequence {
         return size;
     }
 
-    int size() {
+    public int size() {
         return size;
     }
 
@@ -215,11 +216,11 @@ final class CachedWindow implements ItemSequence {
         return ts[base + i];
     }
 
-    long updateSeq() {
+    public long updateSeq() {
         return updateSeq;
     }
 
-    long nextUpdateSeq() {
+    public long nextUpdateSeq() {
         return ++updateSeq;
     }
 
@@ -227,7 +228,7 @@ final class CachedWindow implements ItemSequence {
         return lastEventAt;
     }
 
-    void setLastEventAt(long lastEventAt) {
+    public void setLastEventAt(long lastEventAt) {
         this.lastEventAt = lastEventAt;
     }
 

@@ -83,7 +83,7 @@ public final class InterestPipeline {
         DataStream<InterestUpdate> interests = events
                 .keyBy(ClickEvent::userId, Types.STRING)
                 .connect(models)
-                .transform("update interests", TypeInformation.of(InterestUpdate.class),
+                .transform("update interests", InterestUpdateSerializer.TYPE,
                         new InterestUpdaterOperator(new InterestUpdater(options.windowLength(), options.stateTtl(),
                                 options.refreshOnModelChange(), options.windowCacheBytes())))
                 .uid(UPDATER_UID);
