@@ -75,7 +75,7 @@ public final class BenchPipelineCommand implements Callable<Integer> {
     String managedMemory;
 
     @Option(names = "--window-cache-memory", defaultValue = JobOptions.DEFAULT_WINDOW_CACHE_MEMORY,
-            description = {"Heap per subtask for decoded windows of recently active users (the job's "
+            description = {"Heap per subtask for the compact windows of recently active users (the job's "
                 + "--window-cache-memory; default: ${DEFAULT-VALUE}, the job's default; 0 = every event reads RocksDB)."})
     String windowCacheMemory;
 

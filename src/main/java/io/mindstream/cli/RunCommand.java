@@ -58,7 +58,7 @@ public class RunCommand implements Callable<Integer> {
     String refreshOnModelChange;
     @Option(names = "--window-length", description = "behaviours kept per user (default 100)")
     String windowLength;
-    @Option(names = "--window-cache-memory", description = "heap per subtask for decoded windows of recently active users (default 256m; 0 = off)")
+    @Option(names = "--window-cache-memory", description = "heap per subtask for the compact windows of recently active users (default 256m; 0 = off)")
     String windowCacheMemory;
     @Option(names = "--min-ts", description = "oldest accepted event ts, ISO-8601 instant or epoch millis (default 2000-01-01T00:00:00Z)")
     String minTs;

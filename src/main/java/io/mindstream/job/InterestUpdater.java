@@ -50,7 +50,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * compacted every {@link WindowLog#COMPACT_EVERY} events), so an event appends a few dozen bytes instead of
  * rewriting its whole window. State written by earlier versions (one {@link UserWindow} value per user, state
  * {@code behaviour-window}) is still read: a user's window moves to the log on the user's next event, and a model
- * refresh updates such users where they are. In front of the log sits a {@link WindowCache} of decoded windows;
+ * refresh updates such users where they are. In front of the log sits a {@link WindowCache} of compact windows;
  * run by {@link InterestUpdaterOperator}, it is written back (a user's first event per checkpoint at once, the
  * rest on eviction or before the checkpoint), otherwise every event writes through.
  *
@@ -80,7 +80,7 @@ public final class InterestUpdater extends KeyedBroadcastProcessFunction<String,
     private transient ValueState<UserWindow> legacyWindow;
     private transient ListState<byte[]> log;
     private transient WindowLog codec;
-    /** Decoded windows of recently active users, in front of the log. */
+    /** Compact windows of recently active users, in front of the log. */
     private transient WindowCache cache;
     /**
      * Switches the keyed state to another user, for writing back cached windows; set by
@@ -89,7 +89,10 @@ public final class InterestUpdater extends KeyedBroadcastProcessFunction<String,
     private transient KeyContext keys;
     /** Counts the writes of every pending change (checkpoints): see {@link WindowCache.Entry#writtenInEpoch}. */
     private transient long epoch;
-    /** A window decoded from the log (on a cache miss, by the background TTL, by the refresh), into reused arrays. */
+    /**
+     * A window decoded from the log (on a cache miss, a compaction or an id check, by the background TTL, by the
+     * refresh), into reused arrays.
+     */
     private transient UserWindow scratch;
     private transient InterestEncoder encoder;
     private transient MindModel model;
@@ -124,7 +127,7 @@ public final class InterestUpdater extends KeyedBroadcastProcessFunction<String,
      * @param windowLength         behaviours kept per user
      * @param stateTtl             inactivity after which a user's state is dropped; zero keeps it forever
      * @param refreshOnModelChange whether a newly installed model version recomputes every user
-     * @param windowCacheBytes     heap for decoded windows of recently active users per subtask; 0 reads every
+     * @param windowCacheBytes     heap for the compact windows of recently active users per subtask; 0 reads every
      *                             event's window from the state
      */
     public InterestUpdater(int windowLength, Duration stateTtl, boolean refreshOnModelChange, long windowCacheBytes) {

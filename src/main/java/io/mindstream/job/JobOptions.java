@@ -54,7 +54,7 @@ public record JobOptions(
         Map<String, String> kafkaProperties,
         String featureStore) implements Serializable {
 
-    /** Default heap per subtask for decoded windows ({@code --window-cache-memory}). */
+    /** Default heap per subtask for the compact windows ({@code --window-cache-memory}). */
     public static final String DEFAULT_WINDOW_CACHE_MEMORY = "256m";
     public static final long DEFAULT_WINDOW_CACHE_BYTES = MemorySize.parseBytes(DEFAULT_WINDOW_CACHE_MEMORY);
 
@@ -96,7 +96,7 @@ public record JobOptions(
             new Option("state-ttl", "P30D", "ISO-8601 duration after the last event of a user before the user's state is dropped; PT0S = keep forever"),
             new Option("refresh-on-model-change", "true", "recompute and emit every user's interests when a new model version is installed"),
             new Option("window-length", "100", "behaviours kept per user (should exceed the model's max_sequence_length)"),
-            new Option("window-cache-memory", DEFAULT_WINDOW_CACHE_MEMORY, "heap per subtask for the decoded windows of recently active users, in front of RocksDB (e.g. 64m, 1g; 0 = off)"),
+            new Option("window-cache-memory", DEFAULT_WINDOW_CACHE_MEMORY, "heap per subtask for the compact windows of recently active users, in front of RocksDB (e.g. 64m, 1g; 0 = off)"),
             new Option("min-ts", "2000-01-01T00:00:00Z", "oldest accepted event ts (ISO-8601 instant or epoch millis)"),
             new Option("max-future", "P1D", "how far ahead of the wall clock an event ts may be (ISO-8601 duration)"),
             new Option("max-id-length", String.valueOf(ClickEventParser.DEFAULT_MAX_ID_LENGTH), "longest accepted user/item/event id (characters)"),
