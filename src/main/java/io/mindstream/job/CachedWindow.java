@@ -61,7 +61,10 @@ public final class CachedWindow implements ItemSequence {
         capacity = c;
     }
 
-    /** A window in the slot at {@code base} of slabs shared with other windows, for up to {@code capacity} behaviours. */
+    /**
+     * A window in the slot at {@code base} of slabs shared with other windows, for up to {@code capacity}
+     * behaviours.
+     */
     CachedWindow(long[] ts, int[] rows, long[] eventKeys, int base, int capacity) {
         if (base < 0 || capacity < 1 || base + capacity > ts.length || base + capacity > rows.length
                 || base + capacity > eventKeys.length) {
