@@ -3,9 +3,6 @@ package io.mindstream.job;
 import io.mindstream.model.ItemIndex;
 import io.mindstream.model.ItemSequence;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
@@ -32,9 +29,6 @@ public final class CachedWindow implements ItemSequence {
     static final int UNRESOLVED = Integer.MIN_VALUE;
     /** The key of a behaviour without event id; never the key of an id. */
     static final long NO_EVENT = 0;
-
-    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class,
-            ByteOrder.LITTLE_ENDIAN);
 
     /**
      * The behaviours' ts, rows and keys at {@code base .. base + capacity} of these arrays: the window's own arrays,
@@ -83,25 +77,8 @@ public final class CachedWindow implements ItemSequence {
      * different ids almost never do, and when they do it costs a look at the state, not a wrong answer.
      */
     public static long eventKey(byte[] b, int off, int len) {
-        long h = 0x9E3779B97F4A7C15L ^ len;
-        int i = off;
-        int end = off + len;
-        for (; i + 8 <= end; i += 8) {
-            h = mix(h ^ (long) LONGS.get(b, i));
-        }
-        long tail = 0;
-        for (int s = 0; i < end; i++, s += 8) {
-            tail |= (b[i] & 0xFFL) << s;
-        }
-        h = mix(h ^ tail ^ ((long) len << 56));
+        long h = ItemIndex.hash64(b, off, len);
         return h == NO_EVENT ? 1 : h;
-    }
-
-    private static long mix(long x) {
-        x *= 0xBF58476D1CE4E5B9L;
-        x ^= x >>> 31;
-        x *= 0x94D049BB133111EBL;
-        return x ^ (x >>> 29);
     }
 
     /**
@@ -119,7 +96,6 @@ public final class CachedWindow implements ItemSequence {
             rows[base + i] = index == null ? UNRESOLVED : w.rowOf(i, index);
             int len = w.eventIdLength(i);
             eventKeys[base + i] = len < 0 ? NO_EVENT : eventKey(ids, w.eventIdOffset(i), len);
-            ids = w.idBytes(); // resolving never moves the arena, but read it again rather than rely on that
         }
         size = n;
         rowTag = index == null ? 0 : index.fingerprint();

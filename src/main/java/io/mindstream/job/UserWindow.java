@@ -21,14 +21,13 @@ import java.util.Arrays;
  * the ids from the bytes ({@link ItemSequence}). The string accessors decode on demand; they are for tests,
  * tools and display.
  *
- * <p>Mutable; the operator reuses one instance, cleared and refilled per event.
+ * <p>Mutable; the operator reuses one instance, refilled whenever it reads a window from the state (the window
+ * cache keeps the compact {@link CachedWindow} instead).
  */
 public final class UserWindow implements ItemSequence {
 
     private static final int NO_ID = -1;
     private static final int UNRESOLVED = Integer.MIN_VALUE;
-    private static final java.lang.invoke.VarHandle LONGS = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(
-            long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
 
     private long[] ts;
     /** Where each behaviour's ids start in the arena: the item id, then the event id right after it. */
@@ -36,12 +35,6 @@ public final class UserWindow implements ItemSequence {
     private int[] itemLen;
     /** -1 when the behaviour has no event id. */
     private int[] eventLen;
-    /**
-     * A hash of each event id's bytes ({@link #eventHash(byte[], int, int)}), so that de-duplication compares ids
-     * only where the hashes match; stale after ids were written by a decoder, recomputed on the next look-up.
-     */
-    private int[] eventHash;
-    private boolean eventHashesStale;
     /**
      * Model rows resolved for each behaviour's item (-1: the model does not know it), valid under the vocabulary
      * {@link #rowTag}; {@link #UNRESOLVED} where not resolved under it. One tag per window, not per behaviour:
@@ -65,7 +58,6 @@ public final class UserWindow implements ItemSequence {
         itemOff = new int[c];
         itemLen = new int[c];
         eventLen = new int[c];
-        eventHash = new int[c];
         rows = new int[c];
         arena = new byte[32 * c];
     }
@@ -221,45 +213,18 @@ public final class UserWindow implements ItemSequence {
         return containsEvent(b, 0, b.length);
     }
 
-    /** Whether an event whose id has the UTF-8 bytes {@code buf[off, off + len)} is in the window. */
+    /**
+     * Whether an event whose id has the UTF-8 bytes {@code buf[off, off + len)} is in the window: lengths first,
+     * then bytes. The job asks only when the cache's 64-bit key of the id matched ({@link CachedWindow}).
+     */
     public boolean containsEvent(byte[] buf, int off, int len) {
-        if (eventHashesStale) {
-            for (int i = 0; i < size; i++) {
-                eventHash[i] = eventLen[i] < 0 ? 0 : eventHash(arena, eventIdOffset(i), eventLen[i]);
-            }
-            eventHashesStale = false;
-        }
-        int h = eventHash(buf, off, len);
         for (int i = size - 1; i >= 0; i--) {
-            if (eventHash[i] == h && eventLen[i] == len
+            if (eventLen[i] == len
                     && Arrays.equals(arena, eventIdOffset(i), eventIdOffset(i) + len, buf, off, off + len)) {
                 return true;
             }
         }
         return false;
-    }
-
-    /**
-     * A hash of an event id from its first and last eight bytes (or all of a shorter one) and its length: two loads,
-     * and ids of one source differ there (counters, times, random tails). Ids that differ only in the middle
-     * collide, which costs one comparison of their bytes, never a wrong answer.
-     */
-    private static int eventHash(byte[] b, int off, int len) {
-        long head;
-        long tail;
-        if (len >= 8) {
-            head = (long) LONGS.get(b, off);
-            tail = (long) LONGS.get(b, off + len - 8);
-        } else {
-            head = 0;
-            for (int i = off, end = off + len; i < end; i++) {
-                head = (head << 8) | (b[i] & 0xFF);
-            }
-            tail = 0;
-        }
-        long x = (head * 0x9E3779B97F4A7C15L) ^ (tail * 0xC2B2AE3D27D4EB4FL) ^ len;
-        x *= 0xBF58476D1CE4E5B9L;
-        return (int) (x >>> 32);
     }
 
     /**
@@ -302,14 +267,12 @@ public final class UserWindow implements ItemSequence {
         System.arraycopy(itemOff, at, itemOff, at + 1, move);
         System.arraycopy(itemLen, at, itemLen, at + 1, move);
         System.arraycopy(eventLen, at, eventLen, at + 1, move);
-        System.arraycopy(eventHash, at, eventHash, at + 1, move);
         System.arraycopy(rows, at, rows, at + 1, move);
         rows[at] = stored;
         ts[at] = eventTs;
         itemOff[at] = io;
         itemLen[at] = itemLength;
         eventLen[at] = eventLength < 0 ? NO_ID : eventLength;
-        eventHash[at] = eventLength < 0 ? 0 : eventHash(eventId, eventOffset, eventLength);
         size++;
         if (size > capacity) {
             dropOldest(size - capacity);
@@ -329,7 +292,6 @@ public final class UserWindow implements ItemSequence {
             put(e, 0, e.length);
         }
         eventLen[size] = e == null ? NO_ID : e.length;
-        eventHash[size] = e == null ? 0 : eventHash(e, 0, e.length);
         size++;
     }
 
@@ -341,11 +303,6 @@ public final class UserWindow implements ItemSequence {
      * @return the offset of the item id; the event id follows it directly
      */
     int appendReserved(long eventTs, int itemLength, int eventLength) {
-        eventHashesStale = true; // the caller writes the bytes
-        return appendSlots(eventTs, itemLength, eventLength);
-    }
-
-    private int appendSlots(long eventTs, int itemLength, int eventLength) {
         appendSlot(eventTs);
         int total = itemLength + Math.max(0, eventLength);
         reserve(total);
@@ -360,12 +317,11 @@ public final class UserWindow implements ItemSequence {
 
     /** Appends in order without checks, copying the ids from {@code src}; {@code eventLength} -1 for none. */
     void appendCopy(long eventTs, byte[] src, int itemOffset, int itemLength, int eventOffset, int eventLength) {
-        int at = appendSlots(eventTs, itemLength, eventLength);
+        int at = appendReserved(eventTs, itemLength, eventLength);
         System.arraycopy(src, itemOffset, arena, at, itemLength);
         if (eventLength > 0) {
             System.arraycopy(src, eventOffset, arena, at + itemLength, eventLength);
         }
-        eventHash[size - 1] = eventLength < 0 ? 0 : eventHash(src, eventOffset, eventLength);
     }
 
     /**
@@ -382,7 +338,6 @@ public final class UserWindow implements ItemSequence {
         }
         arenaUsed += len;
         eventLen[size - 1] = len;
-        eventHashesStale = true; // the caller writes the bytes
         return at;
     }
 
@@ -405,8 +360,8 @@ public final class UserWindow implements ItemSequence {
     /**
      * Makes room for {@code len} more bytes: by dropping the bytes of behaviours no longer held when that leaves an
      * eighth of the arena free or more, else by moving to an arena an eighth larger than what is needed. (A full
-     * window turns over its ids continuously; windows are kept on the heap by the thousand, so the slack is kept
-     * small and paid for with a compaction every dozen events or so, a copy of a few KB.)
+     * window turns over its ids continuously; the slack is kept small and paid for with a compaction every dozen
+     * events or so, a copy of a few KB.)
      */
     private void reserve(int len) {
         if (arenaUsed + len <= arena.length) {
@@ -447,7 +402,7 @@ public final class UserWindow implements ItemSequence {
 
     /** An estimate of the heap this window retains: its object, its arrays and their headers. */
     long retainedBytes() {
-        return 64 + 7 * 16 + 8L * ts.length + 20L * itemOff.length + arena.length;
+        return 64 + 6 * 16 + 8L * ts.length + 16L * itemOff.length + arena.length;
     }
 
     /** Drops the oldest behaviours beyond {@code capacity}. */
@@ -463,7 +418,6 @@ public final class UserWindow implements ItemSequence {
         System.arraycopy(itemOff, n, itemOff, 0, keep);
         System.arraycopy(itemLen, n, itemLen, 0, keep);
         System.arraycopy(eventLen, n, eventLen, 0, keep);
-        System.arraycopy(eventHash, n, eventHash, 0, keep);
         System.arraycopy(rows, n, rows, 0, keep);
         size = keep;
     }
@@ -473,7 +427,6 @@ public final class UserWindow implements ItemSequence {
         itemOff = Arrays.copyOf(itemOff, capacity);
         itemLen = Arrays.copyOf(itemLen, capacity);
         eventLen = Arrays.copyOf(eventLen, capacity);
-        eventHash = Arrays.copyOf(eventHash, capacity);
         rows = Arrays.copyOf(rows, capacity);
     }
 
@@ -487,7 +440,6 @@ public final class UserWindow implements ItemSequence {
     public void clear() {
         size = 0;
         arenaUsed = 0;
-        eventHashesStale = false;
         updateSeq = 0;
         lastEventAt = 0;
     }
@@ -510,8 +462,6 @@ public final class UserWindow implements ItemSequence {
         }
         System.arraycopy(other.rows, 0, rows, 0, other.size);
         rowTag = other.rowTag;
-        System.arraycopy(other.eventHash, 0, eventHash, 0, other.size);
-        eventHashesStale = other.eventHashesStale;
         updateSeq = other.updateSeq;
         lastEventAt = other.lastEventAt;
     }

@@ -115,7 +115,11 @@ public final class ItemIndex {
         return (int) hash64(b, off, len);
     }
 
-    static long hash64(byte[] b, int off, int len) {
+    /**
+     * A 64-bit hash of a byte range (8 bytes per step, murmur3's fmix64 at the end); also the stream operator's key
+     * of an event id.
+     */
+    public static long hash64(byte[] b, int off, int len) {
         long h = 0x9E3779B97F4A7C15L ^ len;
         int i = off;
         int end = off + len;

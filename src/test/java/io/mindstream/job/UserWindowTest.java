@@ -87,8 +87,8 @@ class UserWindowTest {
     }
 
     /**
-     * De-duplication compares hashes of the event ids first: it must find every id however the window got it
-     * (inserted, decoded from a snapshot, replayed from a log, copied) and after inserts and drops moved them.
+     * The exact id check behind the cache's keys must find every id however the window got it (inserted, decoded
+     * from a snapshot, replayed from a log, copied) and after inserts and drops moved them.
      */
     @Test
     void everyEventIdIsFoundWhateverWroteIt() throws Exception {
@@ -132,7 +132,7 @@ class UserWindowTest {
         }
     }
 
-    /** Windows are cached by the thousand: a full window turning over its ids keeps a bounded footprint. */
+    /** A reused window (the updater's scratch) turning over its ids keeps a bounded footprint. */
     @Test
     void aFullWindowTurningOverKeepsItsFootprintBounded() {
         UserWindow w = new UserWindow(101);
