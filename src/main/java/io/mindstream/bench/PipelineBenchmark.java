@@ -407,7 +407,8 @@ public final class PipelineBenchmark {
                 int k = random.nextInt(items);
                 byte[] item = itemId(k).getBytes(StandardCharsets.UTF_8);
                 byte[] event = eventId.getBytes(StandardCharsets.UTF_8);
-                w.insert(item, 0, item.length, ts += 30_000, event, 0, event.length, k, vocabulary, windowLength);
+                w.insert(item, 0, item.length, ts += 30_000, UserWindow.eventKey(event, 0, event.length), k,
+                        vocabulary, windowLength);
                 w.nextUpdateSeq();
                 w.setLastEventAt(now);
                 if (j == windowLength - 1) {

@@ -37,8 +37,8 @@ import java.util.concurrent.TimeUnit;
  * The per-event work of the interest updater outside Flink: rebuild the user's window from its log (a snapshot
  * and up to {@link WindowLog#COMPACT_EVERY} deltas; what a window cache miss does), insert the click, route, append
  * a delta (or compact) and encode the update; and the same from the compact window the cache holds (a hit), whose
- * compaction every {@link WindowLog#COMPACT_EVERY} deltas reads the log back. What RocksDB itself costs comes on
- * top.
+ * snapshot every {@link WindowLog#COMPACT_EVERY} deltas is written from the cached window and the model's ids. What
+ * RocksDB itself costs comes on top.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -61,8 +61,6 @@ public class UpdaterPathBenchmark {
     private final List<byte[]> log = new ArrayList<>();
     /** The window a cache hit starts from: set once from the decoded one, then changed in place by every event. */
     private final CachedWindow cached = new CachedWindow(101);
-    /** The cached user's log as the state holds it: a snapshot and the batches written so far. */
-    private final List<byte[]> cachedLog = new ArrayList<>();
     private int cachedDeltas;
     /** The cache entry's batch of pending deltas, as the updater keeps it. */
     private final DataOutputSerializer pending = new DataOutputSerializer(64);
@@ -94,11 +92,10 @@ public class UpdaterPathBenchmark {
             int k = r.nextInt(items);
             byte[] item = ("item-" + k).getBytes(StandardCharsets.UTF_8);
             byte[] event = ("event-" + i).getBytes(StandardCharsets.UTF_8);
-            w.insert(item, 0, item.length, ts += 30_000, event, 0, event.length, k, model.items().fingerprint(),
-                    windowLength);
+            w.insert(item, 0, item.length, ts += 30_000, UserWindow.eventKey(event, 0, event.length), k,
+                    model.items().fingerprint(), windowLength);
         }
         log.add(codec.snapshot(w));
-        cachedLog.add(codec.snapshot(w));
         cached.setFrom(w, model.items());
     }
 
@@ -107,11 +104,11 @@ public class UpdaterPathBenchmark {
     public byte[] onePerEventUpdate() throws IOException {
         int deltas = codec.read(log, window, windowLength);
         nextClick();
-        if (window.containsEvent(lastEventId, 0, lastEventId.length)) {
+        long key = UserWindow.eventKey(lastEventId, 0, lastEventId.length);
+        if (window.containsEvent(key)) {
             throw new IllegalStateException("every click here is new");
         }
-        window.insert(lastItem, 0, lastItem.length, ts, lastEventId, 0, lastEventId.length, lastRow,
-                model.items().fingerprint(), windowLength);
+        window.insert(lastItem, 0, lastItem.length, ts, key, lastRow, model.items().fingerprint(), windowLength);
         window.setLastEventAt(ts);
         byte[] update = encode(window, window.nextUpdateSeq());
         if (deltas >= WindowLog.COMPACT_EVERY) {
@@ -126,34 +123,23 @@ public class UpdaterPathBenchmark {
 
     /**
      * The same click from the window the cache holds, as the write-back updater handles it: no rebuild; the delta
-     * goes into the entry's batch, and the batch is written every 4 events, about how often the pipeline benchmark's
-     * users are written at full rate; every 32 deltas the log (snapshot and batches) is read back for a snapshot.
+     * goes into the entry's batch, and the batch is taken out every 4 events, about how often the pipeline
+     * benchmark's users are written at full rate; every 32 deltas a snapshot is written from the cached window.
      */
     @Benchmark
     public void onePerEventUpdateFromTheCache(Blackhole out) throws IOException {
         nextClick();
-        long key = CachedWindow.eventKey(lastEventId, 0, lastEventId.length);
-        if (cached.mayContainEvent(key)) {
+        long key = UserWindow.eventKey(lastEventId, 0, lastEventId.length);
+        if (cached.containsEvent(key)) {
             throw new IllegalStateException("every click here is new");
         }
         long vocabulary = model.items().fingerprint();
         boolean snapshot = cachedDeltas >= WindowLog.COMPACT_EVERY;
-        if (snapshot) {
-            if (pendingCount > 0) {
-                cachedLog.add(WindowLog.batchEntry(pending, pendingCount));
-            }
-            codec.read(cachedLog, window, windowLength);
-        }
         cached.insert(ts, lastRow, vocabulary, key, windowLength);
         cached.setLastEventAt(ts);
         out.consume(encode(cached, cached.nextUpdateSeq()));
         if (snapshot) {
-            window.insert(lastItem, 0, lastItem.length, ts, lastEventId, 0, lastEventId.length, lastRow, vocabulary,
-                    windowLength);
-            window.setLastEventAt(ts);
-            window.nextUpdateSeq();
-            cachedLog.clear();
-            cachedLog.add(codec.snapshot(window));
+            out.consume(codec.snapshot(cached, model.items()));
             pending.clear();
             pendingCount = 0;
             cachedDeltas = 0;
@@ -162,7 +148,7 @@ public class UpdaterPathBenchmark {
             pendingCount++;
             cachedDeltas++;
             if (pendingCount == 4) {
-                cachedLog.add(WindowLog.batchEntry(pending, pendingCount));
+                out.consume(WindowLog.batchEntry(pending, pendingCount));
                 pending.clear();
                 pendingCount = 0;
             }

@@ -7,18 +7,18 @@ import java.util.Arrays;
 
 /**
  * A user's window as the {@link WindowCache} keeps it: per behaviour only what an event needs, its ts, its item's
- * row in the current model and a 64-bit key of its event id. About 20 bytes per behaviour instead of the ~60 of a
- * decoded {@link UserWindow}, so a cache of a given size holds three times the users.
+ * row in the current model and the 64-bit key of its event id. About 20 bytes per behaviour instead of the ~40 of
+ * a decoded {@link UserWindow}, so a cache of a given size holds twice the users.
  *
- * <p>What it leaves out is in the keyed state, and the updater reads it from there on the rare occasions it needs
- * it: the ids' bytes for a snapshot of the window (a fresh user's is built from its event; a compaction reads the
- * log), and for exact de-duplication when an event's key matches one in the window (keys that differ prove the
- * ids do; equal keys are checked against the ids). Rows hold under one vocabulary: the updater empties the cache
- * when a model with another vocabulary comes in, and the windows are read again from the state, whose ids resolve
- * under any vocabulary.
+ * <p>What it leaves out, the item ids, the current model knows for every item it knows: a snapshot of a window
+ * whose items are all known is written from the cache and the model's vocabulary
+ * ({@link UserWindowSerializer#serialize(CachedWindow, ItemIndex, org.apache.flink.core.memory.DataOutputView)}).
+ * Only a window holding an unknown item (or resolved under no model yet) has its log read back from the state for
+ * a snapshot. Rows hold under one vocabulary: the updater empties the cache when a model with another vocabulary
+ * comes in, and the windows are read again from the state, whose ids resolve under any vocabulary.
  *
- * <p>The order and trimming rules are those of {@link UserWindow#insert}, and the updater checks at every
- * compaction that the state's window has the same length, counter and clock.
+ * <p>The order and trimming rules are those of {@link UserWindow#insert}, and the updater checks at every read-back
+ * that the state's window has the same length, counter and clock.
  *
  * <p>Mutable, reused: the cache recycles an evicted user's window for the next miss. Public for the benchmarks of
  * the updater's path.
@@ -28,7 +28,7 @@ public final class CachedWindow implements ItemSequence {
     /** The row of a behaviour whose item was not resolved (no model yet). */
     static final int UNRESOLVED = Integer.MIN_VALUE;
     /** The key of a behaviour without event id; never the key of an id. */
-    static final long NO_EVENT = 0;
+    static final long NO_EVENT = UserWindow.NO_EVENT;
 
     /**
      * The behaviours' ts, rows and keys at {@code base .. base + capacity} of these arrays: the window's own arrays,
@@ -73,15 +73,6 @@ public final class CachedWindow implements ItemSequence {
     }
 
     /**
-     * The key of an event id: a 64-bit hash of all its bytes, never {@link #NO_EVENT}. Equal ids have equal keys;
-     * different ids almost never do, and when they do it costs a look at the state, not a wrong answer.
-     */
-    public static long eventKey(byte[] b, int off, int len) {
-        long h = ItemIndex.hash64(b, off, len);
-        return h == NO_EVENT ? 1 : h;
-    }
-
-    /**
      * Makes this the cached form of {@code w}, its rows resolved under {@code index} (null: no model, unresolved).
      */
     public void setFrom(UserWindow w, ItemIndex index) {
@@ -90,12 +81,10 @@ public final class CachedWindow implements ItemSequence {
             size = 0;
             grow(n);
         }
-        byte[] ids = w.idBytes();
         for (int i = 0; i < n; i++) {
             ts[base + i] = w.ts(i);
             rows[base + i] = index == null ? UNRESOLVED : w.rowOf(i, index);
-            int len = w.eventIdLength(i);
-            eventKeys[base + i] = len < 0 ? NO_EVENT : eventKey(ids, w.eventIdOffset(i), len);
+            eventKeys[base + i] = w.eventKey(i);
         }
         size = n;
         rowTag = index == null ? 0 : index.fingerprint();
@@ -108,7 +97,7 @@ public final class CachedWindow implements ItemSequence {
      * then the oldest beyond {@code capacity} leave.
      *
      * @param row    the item's row under the vocabulary {@code rowTag} (0: none, the row is not resolved)
-     * @param key    the event id's {@link #eventKey}, or {@link #NO_EVENT}
+     * @param key    the event id's {@link UserWindow#eventKey(byte[], int, int)}, or {@link #NO_EVENT}
      * @param limit  the window's capacity in behaviours
      * @return false when the behaviour itself was the one dropped (older than a full window)
      * @throws IllegalStateException when the window's rows were resolved under another vocabulary
@@ -151,8 +140,11 @@ public final class CachedWindow implements ItemSequence {
         return true;
     }
 
-    /** Whether some behaviour's event id has this key: false proves the id is not in the window. */
-    public boolean mayContainEvent(long key) {
+    /** Whether an event whose id has this key is in the window (as {@link UserWindow#containsEvent(long)}). */
+    public boolean containsEvent(long key) {
+        if (key == NO_EVENT) {
+            return false;
+        }
         for (int i = base + size - 1; i >= base; i--) {
             if (eventKeys[i] == key) {
                 return true;
@@ -161,9 +153,14 @@ public final class CachedWindow implements ItemSequence {
         return false;
     }
 
-    /** Gives behaviour {@code i} another event-id key; for tests, which make keys collide with it. */
-    void setEventKey(int i, long key) {
-        eventKeys[base + i] = key;
+    /** Whether every behaviour's item has a row in the vocabulary the window was resolved under. */
+    boolean allRowsKnown() {
+        for (int i = base + size - 1; i >= base; i--) {
+            if (rows[i] < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override
@@ -193,6 +190,20 @@ public final class CachedWindow implements ItemSequence {
 
     long ts(int i) {
         return ts[base + i];
+    }
+
+    /** The stored row of behaviour {@code i}: under {@link #rowTag()}, -1 for an unknown item. */
+    int row(int i) {
+        return rows[base + i];
+    }
+
+    /** The vocabulary the rows were resolved under; 0 when unresolved. */
+    long rowTag() {
+        return rowTag;
+    }
+
+    long eventKey(int i) {
+        return eventKeys[base + i];
     }
 
     public long updateSeq() {

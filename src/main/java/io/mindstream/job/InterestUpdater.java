@@ -115,6 +115,7 @@ public final class InterestUpdater extends KeyedBroadcastProcessFunction<String,
     private transient Counter stateAppends;
     /** Writes of a snapshot replacing the log. */
     private transient Counter stateSnapshots;
+    private transient Counter stateReadBacks;
     private transient Histogram routingNanos;
     private transient AtomicLong modelInstalledAt;
 
@@ -185,6 +186,7 @@ public final class InterestUpdater extends KeyedBroadcastProcessFunction<String,
         cacheMisses = m.counter("windowCacheMisses");
         stateAppends = m.counter("windowStateAppends");
         stateSnapshots = m.counter("windowStateSnapshots");
+        stateReadBacks = m.counter("windowStateReadBacks");
         m.gauge("windowCacheUsers", () -> cache.size());
         m.gauge("windowCacheBytes", () -> cache.bytes());
         m.gauge("windowCacheEvictions", () -> cache.evictions());
@@ -204,8 +206,8 @@ public final class InterestUpdater extends KeyedBroadcastProcessFunction<String,
         String user = ctx.getCurrentKey();
         ItemIndex index = model == null ? null : model.items();
         WindowCache.Entry cached = cache.get(user);
-        // the user's whole window before this event, ids included, once read: after a miss, or when a snapshot or
-        // an event id whose key the window holds needs it
+        // the user's whole window before this event, item ids included, once read: after a miss, or when a snapshot
+        // of a window with an item the model does not know needs it
         UserWindow full = null;
         int deltas;
         boolean fresh = false;
@@ -243,29 +245,24 @@ public final class InterestUpdater extends KeyedBroadcastProcessFunction<String,
             w.clear();
         }
         byte[] eventId = event.eventId() == null ? null : event.eventId().getBytes(StandardCharsets.UTF_8);
-        int eventLength = eventId == null ? -1 : eventId.length;
-        long key = eventId == null ? CachedWindow.NO_EVENT : CachedWindow.eventKey(eventId, 0, eventLength);
-        if (!fresh && eventId != null && w.mayContainEvent(key)) {
-            // a key match: the ids decide
-            if (full == null) {
-                full = fullWindow(user, cached);
-            }
-            if (full.containsEvent(eventId, 0, eventLength)) {
-                duplicates.inc();
-                cached.deltas = deltas;
-                cache.store(user, cached); // unchanged, but now read
-                return;
-            }
-        }
-        // a snapshot replaces the log: for a fresh user, and every COMPACT_EVERY deltas (for a cached user, the log is
-        // read back for it: the cache does not keep the ids)
-        boolean snapshot = fresh || deltas >= WindowLog.COMPACT_EVERY;
-        if (snapshot && full == null) {
-            full = fullWindow(user, cached);
+        long key = eventId == null ? UserWindow.NO_EVENT : UserWindow.eventKey(eventId, 0, eventId.length);
+        if (!fresh && w.containsEvent(key)) {
+            duplicates.inc();
+            cached.deltas = deltas;
+            cache.store(user, cached); // unchanged, but now read
+            return;
         }
         byte[] item = event.itemId().getBytes(StandardCharsets.UTF_8);
         int row = index == null ? -1 : index.rowOf(item, 0, item.length);
         long rowTag = index == null ? 0 : index.fingerprint();
+        // a snapshot replaces the log: for a fresh user, and every COMPACT_EVERY deltas. A cached window whose items
+        // the model knows is written from the cache and the model's ids; one with an unknown item (whose id only the
+        // state has) is read back first.
+        boolean snapshot = fresh || deltas >= WindowLog.COMPACT_EVERY;
+        if (snapshot && full == null && (row < 0 || !w.allRowsKnown())) {
+            full = fullWindow(user, cached);
+            stateReadBacks.inc();
+        }
         if (!w.insert(event.ts(), row, rowTag, key, windowLength)) {
             outsideWindow.inc();
         }
@@ -283,15 +280,25 @@ public final class InterestUpdater extends KeyedBroadcastProcessFunction<String,
         boolean writeNow = keys == null || !cache.enabled() || cached.writtenInEpoch != epoch;
         cached.writtenInEpoch = epoch;
         if (snapshot) {
-            full.insert(item, 0, item.length, event.ts(), eventId, 0, eventLength, row, rowTag, windowLength);
-            full.setLastEventAt(now);
-            full.setUpdateSeq(w.updateSeq());
-            if (full.size() != w.size()) {
-                throw new IllegalStateException("the cached window of user " + user + " has " + w.size()
-                        + " behaviours, the state's " + full.size());
+            byte[] snap;
+            if (full != null) {
+                full.insert(item, 0, item.length, event.ts(), key, row, rowTag, windowLength);
+                full.setLastEventAt(now);
+                full.setUpdateSeq(w.updateSeq());
+                if (full.size() != w.size()) {
+                    throw new IllegalStateException("the cached window of user " + user + " has " + w.size()
+                            + " behaviours, the state's " + full.size());
+                }
+                snap = codec.snapshot(full);
+            } else {
+                snap = codec.snapshot(w, index);
+                if (snap == null) {
+                    throw new IllegalStateException("the cached window of user " + user + " has an item the model "
+                            + "does not know after a check that it had none");
+                }
             }
             // until it is written, later events are deltas after it
-            cached.snapshotDue(codec.snapshot(full));
+            cached.snapshotDue(snap);
             cached.deltas = 0;
             if (fresh) {
                 scheduleCleanup(ctx.timerService(), now);
@@ -308,7 +315,7 @@ public final class InterestUpdater extends KeyedBroadcastProcessFunction<String,
     }
 
     /**
-     * The whole window of a cached user before the current event, ids included, in {@link #scratch}: the log, or
+     * The whole window of a cached user before the current event, item ids included, in {@link #scratch}: the log, or
      * the snapshot waiting to replace it, with the entry's pending deltas replayed on it. Checked against the
      * cached window.
      */
@@ -553,6 +560,11 @@ public final class InterestUpdater extends KeyedBroadcastProcessFunction<String,
     /** Writes to the window log so far (appends and snapshots), for tests. */
     long stateWrites() {
         return stateAppends.getCount() + stateSnapshots.getCount();
+    }
+
+    /** Reads of a cached user's log for a snapshot (its window held an unknown item), for tests. */
+    long stateReadBacks() {
+        return stateReadBacks.getCount();
     }
 
     /** The window cache, for tests. */

@@ -8,33 +8,35 @@ import java.util.Arrays;
 
 /**
  * A user's behaviour window, the keyed state of the job: the most recent behaviours ordered by event time
- * (ties keep arrival order), each with its item id, ts and event_id (absent when the event had none), plus the
- * per-user update counter.
+ * (ties keep arrival order), each with its item id, ts and the 64-bit key of its event_id ({@link #eventKey(String)},
+ * absent when the event had none), plus the per-user update counter.
  *
  * <p>The window holds up to a configured capacity, normally larger than the model's L, so that routing still
  * finds the last L items the model knows when some are unknown. When it is full, the oldest behaviour (by ts)
- * leaves; an event older than everything in a full window therefore does not enter it. De-duplication by
- * event_id is exact over the events the window holds.
+ * leaves; an event older than everything in a full window therefore does not enter it. De-duplication compares
+ * the keys of the event ids the window holds: equal ids have equal keys, and two different ids of one user's
+ * window share a key with a probability of about 2^-64 each (docs/EVENTS.md).
  *
- * <p>Ids are kept as UTF-8 bytes in one array (an arena), each behaviour pointing at its slices: the operator
- * rebuilds a window from state on every event, and this way that costs no object per id, and the model resolves
- * the ids from the bytes ({@link ItemSequence}). The string accessors decode on demand; they are for tests,
- * tools and display.
+ * <p>Item ids are kept as UTF-8 bytes in one array (an arena), each behaviour pointing at its slice: the operator
+ * rebuilds a window from state on every cache miss, and this way that costs no object per id, and the model
+ * resolves the ids from the bytes ({@link ItemSequence}). The string accessors decode on demand; they are for
+ * tests, tools and display.
  *
  * <p>Mutable; the operator reuses one instance, refilled whenever it reads a window from the state (the window
  * cache keeps the compact {@link CachedWindow} instead).
  */
 public final class UserWindow implements ItemSequence {
 
-    private static final int NO_ID = -1;
+    /** The key of no event id. */
+    public static final long NO_EVENT = 0;
     private static final int UNRESOLVED = Integer.MIN_VALUE;
 
     private long[] ts;
-    /** Where each behaviour's ids start in the arena: the item id, then the event id right after it. */
+    /** Where each behaviour's item id starts in the arena. */
     private int[] itemOff;
     private int[] itemLen;
-    /** -1 when the behaviour has no event id. */
-    private int[] eventLen;
+    /** {@link #NO_EVENT} when the behaviour has no event id. */
+    private long[] eventKeys;
     /**
      * Model rows resolved for each behaviour's item (-1: the model does not know it), valid under the vocabulary
      * {@link #rowTag}; {@link #UNRESOLVED} where not resolved under it. One tag per window, not per behaviour:
@@ -57,9 +59,9 @@ public final class UserWindow implements ItemSequence {
         ts = new long[c];
         itemOff = new int[c];
         itemLen = new int[c];
-        eventLen = new int[c];
+        eventKeys = new long[c];
         rows = new int[c];
-        arena = new byte[32 * c];
+        arena = new byte[16 * c];
     }
 
     public int size() {
@@ -71,7 +73,25 @@ public final class UserWindow implements ItemSequence {
         return size;
     }
 
-    /** The arena holding every id's bytes (it may move when ids are added: read it again afterwards). */
+    /**
+     * The key of an event id: a 64-bit hash of all its UTF-8 bytes ({@link ItemIndex#hash64}), never
+     * {@link #NO_EVENT}. Stored in the state (snapshot format 4): the function must not change.
+     */
+    public static long eventKey(byte[] b, int off, int len) {
+        long h = ItemIndex.hash64(b, off, len);
+        return h == NO_EVENT ? 1 : h;
+    }
+
+    /** {@link #eventKey(byte[], int, int)} of an id, {@link #NO_EVENT} for null. */
+    public static long eventKey(String eventId) {
+        if (eventId == null) {
+            return NO_EVENT;
+        }
+        byte[] b = eventId.getBytes(StandardCharsets.UTF_8);
+        return eventKey(b, 0, b.length);
+    }
+
+    /** The arena holding every item id's bytes (it may move when ids are added: read it again afterwards). */
     byte[] idBytes() {
         return arena;
     }
@@ -142,14 +162,10 @@ public final class UserWindow implements ItemSequence {
         return row;
     }
 
-    /** Where behaviour {@code i}'s event id starts in {@link #idBytes()}. */
-    int eventIdOffset(int i) {
-        return itemOff[i] + itemLen[i];
-    }
-
-    /** The byte length of behaviour {@code i}'s event id, or -1 when it has none. */
-    int eventIdLength(int i) {
-        return eventLen[i];
+    /** The key of behaviour {@code i}'s event id, or {@link #NO_EVENT}. */
+    public long eventKey(int i) {
+        check(i);
+        return eventKeys[i];
     }
 
     /** Item ids oldest first, decoded: a new array of {@link #size()} strings. */
@@ -169,12 +185,6 @@ public final class UserWindow implements ItemSequence {
     public long ts(int i) {
         check(i);
         return ts[i];
-    }
-
-    /** The event id of behaviour {@code i}, or null. */
-    public String eventId(int i) {
-        check(i);
-        return eventLen[i] < 0 ? null : new String(arena, eventIdOffset(i), eventLen[i], StandardCharsets.UTF_8);
     }
 
     /** ts of the newest behaviour, or -1 when the window is empty. */
@@ -204,23 +214,18 @@ public final class UserWindow implements ItemSequence {
         this.lastEventAt = lastEventAt;
     }
 
-    /** Whether an event with this id is in the window. */
+    /** Whether an event with this id is in the window (by key); never for null. */
     public boolean containsEvent(String eventId) {
-        if (eventId == null) {
-            return false;
-        }
-        byte[] b = eventId.getBytes(StandardCharsets.UTF_8);
-        return containsEvent(b, 0, b.length);
+        return eventId != null && containsEvent(eventKey(eventId));
     }
 
-    /**
-     * Whether an event whose id has the UTF-8 bytes {@code buf[off, off + len)} is in the window: lengths first,
-     * then bytes. The job asks only when the cache's 64-bit key of the id matched ({@link CachedWindow}).
-     */
-    public boolean containsEvent(byte[] buf, int off, int len) {
+    /** Whether an event whose id has this {@link #eventKey} is in the window; never for {@link #NO_EVENT}. */
+    public boolean containsEvent(long key) {
+        if (key == NO_EVENT) {
+            return false;
+        }
         for (int i = size - 1; i >= 0; i--) {
-            if (eventLen[i] == len
-                    && Arrays.equals(arena, eventIdOffset(i), eventIdOffset(i) + len, buf, off, off + len)) {
+            if (eventKeys[i] == key) {
                 return true;
             }
         }
@@ -235,16 +240,16 @@ public final class UserWindow implements ItemSequence {
      */
     public boolean insert(String item, long eventTs, String eventId, int capacity) {
         byte[] i = item.getBytes(StandardCharsets.UTF_8);
-        byte[] e = eventId == null ? null : eventId.getBytes(StandardCharsets.UTF_8);
-        return insert(i, 0, i.length, eventTs, e, 0, e == null ? NO_ID : e.length, -1, 0, capacity);
+        return insert(i, 0, i.length, eventTs, eventKey(eventId), -1, 0, capacity);
     }
 
     /**
-     * {@link #insert(String, long, String, int)} from UTF-8 slices; {@code eventLength} -1 for no event id;
-     * {@code row} is the item's row under the vocabulary {@code rowTag} (0: not resolved).
+     * {@link #insert(String, long, String, int)} from a UTF-8 slice and the event id's {@link #eventKey}
+     * ({@link #NO_EVENT} for none); {@code row} is the item's row under the vocabulary {@code rowTag} (0: not
+     * resolved).
      */
-    public boolean insert(byte[] item, int itemOffset, int itemLength, long eventTs,
-                          byte[] eventId, int eventOffset, int eventLength, int row, long rowTag, int capacity) {
+    public boolean insert(byte[] item, int itemOffset, int itemLength, long eventTs, long eventKey, int row,
+                          long rowTag, int capacity) {
         int at = size;
         while (at > 0 && ts[at - 1] > eventTs) {
             at--;
@@ -255,24 +260,21 @@ public final class UserWindow implements ItemSequence {
         if (size == ts.length) {
             grow(Math.min(Math.max(capacity, size + 1), Math.max(8, size * 2)));
         }
-        // reserve both ids first: making room may move the bytes of the behaviours held
-        reserve(itemLength + Math.max(0, eventLength));
+        // reserve first: making room may move the bytes of the behaviours held
+        reserve(itemLength);
         int stored = resolvedRow(row, rowTag);
         int io = put(item, itemOffset, itemLength);
-        if (eventLength > 0) {
-            put(eventId, eventOffset, eventLength);
-        }
         int move = size - at;
         System.arraycopy(ts, at, ts, at + 1, move);
         System.arraycopy(itemOff, at, itemOff, at + 1, move);
         System.arraycopy(itemLen, at, itemLen, at + 1, move);
-        System.arraycopy(eventLen, at, eventLen, at + 1, move);
+        System.arraycopy(eventKeys, at, eventKeys, at + 1, move);
         System.arraycopy(rows, at, rows, at + 1, move);
         rows[at] = stored;
         ts[at] = eventTs;
         itemOff[at] = io;
         itemLen[at] = itemLength;
-        eventLen[at] = eventLength < 0 ? NO_ID : eventLength;
+        eventKeys[at] = eventKey;
         size++;
         if (size > capacity) {
             dropOldest(size - capacity);
@@ -283,62 +285,36 @@ public final class UserWindow implements ItemSequence {
     /** Appends in order without checks; for deserialization. */
     void append(String item, long eventTs, String eventId) {
         byte[] i = item.getBytes(StandardCharsets.UTF_8);
-        byte[] e = eventId == null ? null : eventId.getBytes(StandardCharsets.UTF_8);
-        appendSlot(eventTs);
-        reserve(i.length + (e == null ? 0 : e.length));
-        itemOff[size] = put(i, 0, i.length);
-        itemLen[size] = i.length;
-        if (e != null) {
-            put(e, 0, e.length);
-        }
-        eventLen[size] = e == null ? NO_ID : e.length;
-        size++;
+        appendCopy(eventTs, i, 0, i.length, eventKey(eventId));
     }
 
     /**
-     * Appends in order without checks, the ids' bytes reserved in the arena for the caller to fill; for
+     * Appends in order without checks, the item id's bytes reserved in the arena for the caller to fill; for
      * deserialization straight into the arena.
      *
-     * @param eventLength -1 for no event id
-     * @return the offset of the item id; the event id follows it directly
+     * @return the offset of the item id
      */
-    int appendReserved(long eventTs, int itemLength, int eventLength) {
+    int appendReserved(long eventTs, int itemLength, long eventKey) {
         appendSlot(eventTs);
-        int total = itemLength + Math.max(0, eventLength);
-        reserve(total);
+        reserve(itemLength);
         int io = arenaUsed;
-        arenaUsed += total;
+        arenaUsed += itemLength;
         itemOff[size] = io;
         itemLen[size] = itemLength;
-        eventLen[size] = eventLength < 0 ? NO_ID : eventLength;
+        eventKeys[size] = eventKey;
         size++;
         return io;
     }
 
-    /** Appends in order without checks, copying the ids from {@code src}; {@code eventLength} -1 for none. */
-    void appendCopy(long eventTs, byte[] src, int itemOffset, int itemLength, int eventOffset, int eventLength) {
-        int at = appendReserved(eventTs, itemLength, eventLength);
+    /** Appends in order without checks, copying the item id from {@code src}. */
+    void appendCopy(long eventTs, byte[] src, int itemOffset, int itemLength, long eventKey) {
+        int at = appendReserved(eventTs, itemLength, eventKey);
         System.arraycopy(src, itemOffset, arena, at, itemLength);
-        if (eventLength > 0) {
-            System.arraycopy(src, eventOffset, arena, at + itemLength, eventLength);
-        }
     }
 
-    /**
-     * Gives the newest behaviour (appended with {@link #appendReserved} and no event id) an event id of
-     * {@code len} bytes, reserved in the arena for the caller to fill.
-     *
-     * @return the offset of the event id in {@link #idBytes()} (the arena may have moved: read it afterwards)
-     */
-    int reserveLastEventId(int len) {
-        reserve(len);
-        int at = arenaUsed;
-        if (itemOff[size - 1] + itemLen[size - 1] != at) {
-            throw new IllegalStateException("the newest behaviour's item id is not the last bytes of the arena");
-        }
-        arenaUsed += len;
-        eventLen[size - 1] = len;
-        return at;
+    /** Sets the event-id key of the newest behaviour; for deserialization. */
+    void setLastEventKey(long eventKey) {
+        eventKeys[size - 1] = eventKey;
     }
 
     private void appendSlot(long eventTs) {
@@ -369,18 +345,16 @@ public final class UserWindow implements ItemSequence {
         }
         int live = 0;
         for (int i = 0; i < size; i++) {
-            live += itemLen[i] + Math.max(0, eventLen[i]);
+            live += itemLen[i];
         }
         int need = live + len;
         byte[] target = need <= arena.length - arena.length / 8 ? arena : new byte[need + need / 8 + 16];
         byte[] source = target == arena ? Arrays.copyOf(arena, arenaUsed) : arena;
         int at = 0;
         for (int i = 0; i < size; i++) {
-            // the item id and the event id right after it, in one copy
-            int both = itemLen[i] + Math.max(0, eventLen[i]);
-            System.arraycopy(source, itemOff[i], target, at, both);
+            System.arraycopy(source, itemOff[i], target, at, itemLen[i]);
             itemOff[i] = at;
-            at += both;
+            at += itemLen[i];
         }
         arena = target;
         arenaUsed = at;
@@ -402,7 +376,7 @@ public final class UserWindow implements ItemSequence {
 
     /** An estimate of the heap this window retains: its object, its arrays and their headers. */
     long retainedBytes() {
-        return 64 + 6 * 16 + 8L * ts.length + 16L * itemOff.length + arena.length;
+        return 64 + 6 * 16 + 28L * ts.length + arena.length;
     }
 
     /** Drops the oldest behaviours beyond {@code capacity}. */
@@ -417,7 +391,7 @@ public final class UserWindow implements ItemSequence {
         System.arraycopy(ts, n, ts, 0, keep);
         System.arraycopy(itemOff, n, itemOff, 0, keep);
         System.arraycopy(itemLen, n, itemLen, 0, keep);
-        System.arraycopy(eventLen, n, eventLen, 0, keep);
+        System.arraycopy(eventKeys, n, eventKeys, 0, keep);
         System.arraycopy(rows, n, rows, 0, keep);
         size = keep;
     }
@@ -426,7 +400,7 @@ public final class UserWindow implements ItemSequence {
         ts = Arrays.copyOf(ts, capacity);
         itemOff = Arrays.copyOf(itemOff, capacity);
         itemLen = Arrays.copyOf(itemLen, capacity);
-        eventLen = Arrays.copyOf(eventLen, capacity);
+        eventKeys = Arrays.copyOf(eventKeys, capacity);
         rows = Arrays.copyOf(rows, capacity);
     }
 
@@ -452,13 +426,11 @@ public final class UserWindow implements ItemSequence {
         }
         int bytes = 0;
         for (int i = 0; i < other.size; i++) {
-            bytes += other.itemLen[i] + Math.max(0, other.eventLen[i]);
+            bytes += other.itemLen[i];
         }
         ensureArena(bytes);
         for (int i = 0; i < other.size; i++) {
-            int at = appendReserved(other.ts[i], other.itemLen[i], other.eventLen[i]);
-            System.arraycopy(other.arena, other.itemOff[i], arena, at,
-                    other.itemLen[i] + Math.max(0, other.eventLen[i]));
+            appendCopy(other.ts[i], other.arena, other.itemOff[i], other.itemLen[i], other.eventKeys[i]);
         }
         System.arraycopy(other.rows, 0, rows, 0, other.size);
         rowTag = other.rowTag;
@@ -480,11 +452,9 @@ public final class UserWindow implements ItemSequence {
             return false;
         }
         for (int i = 0; i < size; i++) {
-            if (ts[i] != w.ts[i] || itemLen[i] != w.itemLen[i] || eventLen[i] != w.eventLen[i]
+            if (ts[i] != w.ts[i] || itemLen[i] != w.itemLen[i] || eventKeys[i] != w.eventKeys[i]
                     || !Arrays.equals(arena, itemOff[i], itemOff[i] + itemLen[i],
-                            w.arena, w.itemOff[i], w.itemOff[i] + itemLen[i])
-                    || eventLen[i] >= 0 && !Arrays.equals(arena, eventIdOffset(i), eventIdOffset(i) + eventLen[i],
-                            w.arena, w.eventIdOffset(i), w.eventIdOffset(i) + eventLen[i])) {
+                            w.arena, w.itemOff[i], w.itemOff[i] + itemLen[i])) {
                 return false;
             }
         }
@@ -509,8 +479,8 @@ public final class UserWindow implements ItemSequence {
         StringBuilder sb = new StringBuilder("UserWindow[seq=").append(updateSeq).append(", ");
         for (int i = 0; i < size; i++) {
             sb.append(i == 0 ? "" : " ").append(item(i)).append('@').append(ts[i]);
-            if (eventLen[i] >= 0) {
-                sb.append('#').append(eventId(i));
+            if (eventKeys[i] != NO_EVENT) {
+                sb.append('#').append(Long.toHexString(eventKeys[i]));
             }
         }
         return sb.append(']').toString();

@@ -1,5 +1,6 @@
 package io.mindstream.job;
 
+import io.mindstream.model.ItemIndex;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
@@ -12,22 +13,28 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The explicit serializer of {@link UserWindow} (no Kryo, no reflection). Every value starts with a format
- * byte so the layout can evolve value by value without a state migration: values are written in format 3, and
- * formats 1 and 2 (written by earlier versions) are still read. Format 3:
+ * byte so the layout can evolve value by value without a state migration: values are written in format 4, and
+ * formats 1 to 3 (written by earlier versions) are still read. Format 4:
  * <pre>
- *   1       format (3)
+ *   1       format (4)
  *   varlong update_seq
  *   varlong last_event_at (processing time, epoch millis)
  *   varint  size
  *   8       ts of the oldest behaviour (only when size > 0)
  *   8       row tag (only when size > 0): the vocabulary ({@code ItemIndex.fingerprint()}) the rows below were
  *           resolved under, 0 when no rows follow
+ *   1       1 when some behaviour has an event_id, else 0 (only when size > 0)
  *   per behaviour, oldest first:
  *     varlong ts minus the previous ts (0 for the first; never negative: the window is ordered)
  *     string  item id          (varint UTF-8 byte length + 1, then the UTF-8 bytes)
- *     string  event_id or null (same; a single 0 byte for null)
+ *     8       the event_id's key ({@link UserWindow#eventKey(byte[], int, int)}), 0 for none; only when the
+ *             flag above is 1
  *     varint  row + 1 (0: the model does not know the item), only when the row tag is not 0
  * </pre>
+ * Format 3 has the event_id itself where format 4 has its key (a string, a single 0 byte for null); reading it
+ * computes the key. Keys instead of ids make a snapshot ~11 bytes per behaviour smaller, and let the window cache,
+ * which keeps keys and rows but no ids, write a snapshot of a window whose items the model knows without reading
+ * the state ({@link #serialize(CachedWindow, ItemIndex, DataOutputView)}).
  * The rows spare the next event the lookup of every id in the window while the model's vocabulary stays the
  * same; they are a cache, checked against the current model's fingerprint, never trusted across vocabularies.
  * Format 2 is format 3 without the row tag and the rows.
@@ -41,7 +48,9 @@ public final class UserWindowSerializer extends TypeSerializerSingleton<UserWind
 
     private static final long serialVersionUID = 1L;
     public static final UserWindowSerializer INSTANCE = new UserWindowSerializer();
-    static final int FORMAT = 3;
+    static final int FORMAT = 4;
+    /** The format with event ids instead of their keys. Read only. */
+    static final int FORMAT_EVENT_IDS = 3;
     /** The format before resolved rows were kept. Read only. */
     static final int FORMAT_NO_ROWS = 2;
     /** The format of the first release: StringValue-encoded strings. Read only. */
@@ -86,16 +95,71 @@ public final class UserWindowSerializer extends TypeSerializerSingleton<UserWind
         out.writeLong(prev);
         long rowTag = w.commonRowTag();
         out.writeLong(rowTag);
+        boolean keys = false;
+        for (int i = 0; i < size && !keys; i++) {
+            keys = w.eventKey(i) != UserWindow.NO_EVENT;
+        }
+        out.writeByte(keys ? 1 : 0);
         for (int i = 0; i < size; i++) {
             long t = w.ts(i);
             writeVarLong(out, t - prev);
             prev = t;
             writeBytes(w.idBytes(), w.idOffset(i), w.idLength(i), out);
-            writeBytes(w.idBytes(), w.eventIdOffset(i), w.eventIdLength(i), out);
+            if (keys) {
+                out.writeLong(w.eventKey(i));
+            }
             if (rowTag != 0) {
                 writeVarLong(out, w.row(i) + 1L);
             }
         }
+    }
+
+    /**
+     * Writes a cached window as {@link #serialize(UserWindow, DataOutputView)} writes the window it caches, the
+     * item ids taken from {@code index}, the vocabulary its rows were resolved under. The bytes are the same as
+     * those of the decoded window with every row resolved (a test holds them equal).
+     *
+     * @return false, having written nothing, when some item is unknown to {@code index} (its id is only in the
+     *         state) or the rows were resolved under another vocabulary
+     */
+    static boolean serialize(CachedWindow w, ItemIndex index, DataOutputView out) throws IOException {
+        int size = w.size();
+        if (size > 0 && w.rowTag() != index.fingerprint()) {
+            return false;
+        }
+        for (int i = 0; i < size; i++) {
+            if (w.row(i) < 0) {
+                return false;
+            }
+        }
+        out.writeByte(FORMAT);
+        writeVarLong(out, w.updateSeq());
+        writeVarLong(out, w.lastEventAt());
+        writeVarLong(out, size);
+        if (size == 0) {
+            return true;
+        }
+        long prev = w.ts(0);
+        out.writeLong(prev);
+        out.writeLong(index.fingerprint());
+        boolean keys = false;
+        for (int i = 0; i < size && !keys; i++) {
+            keys = w.eventKey(i) != UserWindow.NO_EVENT;
+        }
+        out.writeByte(keys ? 1 : 0);
+        for (int i = 0; i < size; i++) {
+            long t = w.ts(i);
+            writeVarLong(out, t - prev);
+            prev = t;
+            int row = w.row(i);
+            writeVarLong(out, index.idByteLength(row) + 1L);
+            index.writeIdBytes(row, out);
+            if (keys) {
+                out.writeLong(w.eventKey(i));
+            }
+            writeVarLong(out, row + 1L);
+        }
+        return true;
     }
 
     @Override
@@ -108,7 +172,8 @@ public final class UserWindowSerializer extends TypeSerializerSingleton<UserWind
     /** Reads a window into {@code w}, which must be empty; reuses its arrays. */
     void deserializeInto(DataInputView in, UserWindow w) throws IOException {
         int format = in.readUnsignedByte();
-        if (format != FORMAT && format != FORMAT_NO_ROWS && format != FORMAT_STRING_VALUE) {
+        if (format != FORMAT && format != FORMAT_EVENT_IDS && format != FORMAT_NO_ROWS
+                && format != FORMAT_STRING_VALUE) {
             throw new IOException("unknown UserWindow state format " + format);
         }
         long seq = readVarLong(in);
@@ -122,7 +187,8 @@ public final class UserWindowSerializer extends TypeSerializerSingleton<UserWind
         w.setLastEventAt(lastEventAt);
         if (size > 0) {
             long t = in.readLong();
-            long rowTag = format == FORMAT ? in.readLong() : 0;
+            long rowTag = format == FORMAT || format == FORMAT_EVENT_IDS ? in.readLong() : 0;
+            boolean keys = format == FORMAT && readKeysFlag(in.readUnsignedByte());
             for (int i = 0; i < size; i++) {
                 t += readVarLong(in);
                 if (format != FORMAT_STRING_VALUE) {
@@ -131,12 +197,19 @@ public final class UserWindowSerializer extends TypeSerializerSingleton<UserWind
                     if (itemLength < 0) {
                         throw new IOException("corrupt UserWindow state: behaviour " + i + " has no item id");
                     }
-                    int at = w.appendReserved(t, itemLength, -1);
+                    int at = w.appendReserved(t, itemLength, UserWindow.NO_EVENT);
                     in.readFully(w.idBytes(), at, itemLength);
-                    int eventLength = readLength(in);
-                    if (eventLength >= 0) {
-                        at = w.reserveLastEventId(eventLength);
-                        in.readFully(w.idBytes(), at, eventLength);
+                    if (format == FORMAT) {
+                        if (keys) {
+                            w.setLastEventKey(in.readLong());
+                        }
+                    } else {
+                        int eventLength = readLength(in);
+                        if (eventLength >= 0) {
+                            byte[] id = new byte[eventLength];
+                            in.readFully(id);
+                            w.setLastEventKey(UserWindow.eventKey(id, 0, eventLength));
+                        }
                     }
                     if (rowTag != 0) {
                         w.setLastRow(readRow(in), rowTag);
@@ -187,14 +260,14 @@ public final class UserWindowSerializer extends TypeSerializerSingleton<UserWind
     }
 
     /**
-     * Reads a window of format 2 or 3 from the whole of {@code b} into {@code w}, which must be empty: the
+     * Reads a window of format 2, 3 or 4 from the whole of {@code b} into {@code w}, which must be empty: the
      * per-event path (a snapshot entry of the log is a byte array), decoding from the array with one cursor instead
      * of a call per byte through {@link DataInputView}. Same result as {@link #deserializeInto}, which handles every
      * format and is what this falls back to for format 1.
      */
     void readInto(byte[] b, UserWindow w) throws IOException {
         int format = b.length == 0 ? -1 : b[0] & 0xFF;
-        if (format != FORMAT && format != FORMAT_NO_ROWS) {
+        if (format != FORMAT && format != FORMAT_EVENT_IDS && format != FORMAT_NO_ROWS) {
             deserializeInto(new org.apache.flink.core.memory.DataInputDeserializer(b), w);
             return;
         }
@@ -218,10 +291,11 @@ public final class UserWindowSerializer extends TypeSerializerSingleton<UserWind
             long t = (long) LONGS.get(b, pos[0]);
             pos[0] += 8;
             long rowTag = 0;
-            if (format == FORMAT) {
+            if (format == FORMAT || format == FORMAT_EVENT_IDS) {
                 rowTag = (long) LONGS.get(b, pos[0]);
                 pos[0] += 8;
             }
+            boolean keys = format == FORMAT && readKeysFlag(b[pos[0]++]);
             for (int i = 0; i < size; i++) {
                 t += varLong(b, pos);
                 int itemLength = length(b, pos);
@@ -230,15 +304,28 @@ public final class UserWindowSerializer extends TypeSerializerSingleton<UserWind
                 }
                 int itemAt = pos[0];
                 pos[0] = Math.addExact(itemAt, itemLength);
-                int eventLength = length(b, pos);
-                int eventAt = pos[0];
-                if (eventLength > 0) {
-                    pos[0] = Math.addExact(eventAt, eventLength);
+                long eventKey;
+                if (format == FORMAT) {
+                    eventKey = UserWindow.NO_EVENT;
+                    if (keys) {
+                        eventKey = (long) LONGS.get(b, pos[0]);
+                        pos[0] += 8;
+                    }
+                } else {
+                    int eventLength = length(b, pos);
+                    int eventAt = pos[0];
+                    if (eventLength >= 0) {
+                        pos[0] = Math.addExact(eventAt, eventLength);
+                    }
+                    if (pos[0] > b.length) {
+                        throw new IOException("corrupt UserWindow state: behaviour " + i + " ends beyond the value");
+                    }
+                    eventKey = eventLength < 0 ? UserWindow.NO_EVENT : UserWindow.eventKey(b, eventAt, eventLength);
                 }
                 if (pos[0] > b.length) {
                     throw new IOException("corrupt UserWindow state: behaviour " + i + " ends beyond the value");
                 }
-                w.appendCopy(t, b, itemAt, itemLength, eventAt, eventLength);
+                w.appendCopy(t, b, itemAt, itemLength, eventKey);
                 if (rowTag != 0) {
                     long row = varLong(b, pos) - 1;
                     if (row < -1 || row > Integer.MAX_VALUE) {
@@ -250,6 +337,13 @@ public final class UserWindowSerializer extends TypeSerializerSingleton<UserWind
         } catch (IndexOutOfBoundsException | ArithmeticException e) {
             throw new IOException("corrupt UserWindow state: truncated", e);
         }
+    }
+
+    private static boolean readKeysFlag(int flag) throws IOException {
+        if (flag != 0 && flag != 1) {
+            throw new IOException("corrupt UserWindow state: event-key flag " + flag);
+        }
+        return flag == 1;
     }
 
     private static long varLong(byte[] b, int[] pos) throws IOException {

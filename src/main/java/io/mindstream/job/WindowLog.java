@@ -1,5 +1,6 @@
 package io.mindstream.job;
 
+import io.mindstream.model.ItemIndex;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.typeutils.base.array.BytePrimitiveArraySerializer;
 import org.apache.flink.core.memory.DataInputDeserializer;
@@ -15,7 +16,7 @@ import java.util.List;
  * The keyed state layout of a user's window: an append-only log instead of one value rewritten per event.
  *
  * <p>The state is a list of entries: first a <b>snapshot</b> of the whole window ({@link UserWindowSerializer}
- * bytes, format 2), then one <b>delta</b> per accepted event since that snapshot. An event appends its delta with
+ * bytes), then one <b>delta</b> per accepted event since that snapshot. An event appends its delta with
  * {@code ListState.add}, which RocksDB executes as a merge of a few dozen bytes, where rewriting the window would
  * put ~3 KB per event; every {@link #COMPACT_EVERY} deltas the log is replaced by a fresh snapshot. Reading the
  * window replays the deltas onto the snapshot with the same {@link UserWindow#insert} the event itself went
@@ -36,8 +37,8 @@ import java.util.List;
  * </pre>
  * A <b>batch</b> entry holds the deltas of several events in order: a tag (0x11), then their delta encodings one
  * after the other. The window cache writes the events a user had since its last write as one batch (one RocksDB
- * merge, one list element). A snapshot entry starts with the window's format byte (1 to 3), so the first byte
- * tells the kinds apart.
+ * merge, one list element). A snapshot entry starts with the window's format byte (1 to 4), so the first byte
+ * tells the kinds apart. A delta carries the event id itself; the window keeps its key.
  */
 public final class WindowLog {
 
@@ -64,6 +65,20 @@ public final class WindowLog {
             throw new IllegalStateException("cannot happen: in-memory output", e);
         }
         return out.getCopyOfBuffer();
+    }
+
+    /**
+     * The snapshot entry of a cached window, the item ids from {@code index}: the same bytes as
+     * {@link #snapshot(UserWindow)} of the window it caches, or null when some item is unknown to {@code index}
+     * (its id is only in the state).
+     */
+    public byte[] snapshot(CachedWindow w, ItemIndex index) {
+        out.clear();
+        try {
+            return UserWindowSerializer.serialize(w, index, out) ? out.getCopyOfBuffer() : null;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot happen: in-memory output", e);
+        }
     }
 
     /**
@@ -188,12 +203,13 @@ public final class WindowLog {
         if (eventLength > 0) {
             in.skipBytesToRead(eventLength);
         }
+        long eventKey = eventLength < 0 ? UserWindow.NO_EVENT : UserWindow.eventKey(d, eventAt, eventLength);
         long rowTag = in.readLong();
         int row = rowTag == 0 ? -1 : UserWindowSerializer.readRow(in);
-        // the ids are copied from the entry itself into the window's arena. No trimming per delta: the window
+        // the item id is copied from the entry itself into the window's arena. No trimming per delta: the window
         // keeps the newest `capacity` behaviours by (ts, arrival), whether the oldest leave one at a time or at
         // the end, and trimming once spares shifting the whole window for every delta.
-        into.insert(d, itemAt, itemLength, ts, d, eventAt, eventLength, row, rowTag, Integer.MAX_VALUE);
+        into.insert(d, itemAt, itemLength, ts, eventKey, row, rowTag, Integer.MAX_VALUE);
         into.setUpdateSeq(seq);
         into.setLastEventAt(at);
     }

@@ -1,5 +1,7 @@
 package io.mindstream.model;
 
+import java.io.DataOutput;
+import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
@@ -157,6 +159,16 @@ public final class ItemIndex {
 
     public int size() {
         return ids.length;
+    }
+
+    /** The length in UTF-8 bytes of row {@code row}'s id. */
+    public int idByteLength(int row) {
+        return utf8Start[row + 1] - utf8Start[row];
+    }
+
+    /** Writes the UTF-8 bytes of row {@code row}'s id (no length), without making a string or an array. */
+    public void writeIdBytes(int row, DataOutput out) throws IOException {
+        out.write(utf8, utf8Start[row], utf8Start[row + 1] - utf8Start[row]);
     }
 
     /** The id of {@code row}. */

@@ -88,8 +88,8 @@ class HotKeyStateTest {
                     "checkpoint after 10,000 events " + snapshotAtFull + " bytes, after 200,000 " + last.getStateSize());
             // the window holds exactly the newest WINDOW events
             UserWindow w = window(h);
-            assertEquals(String.format("e%07d", EVENTS - WINDOW), w.eventId(0));
-            assertEquals(String.format("e%07d", EVENTS - 1), w.eventId(WINDOW - 1));
+            assertEquals(UserWindow.eventKey(String.format("e%07d", EVENTS - WINDOW)), w.eventKey(0));
+            assertEquals(UserWindow.eventKey(String.format("e%07d", EVENTS - 1)), w.eventKey(WINDOW - 1));
             h.processElement(new ClickEvent("hot", "i5", T0 + EVENTS, "last", null, null), T0);
             InterestUpdate u = h.extractOutputValues().get(0);
             String[] items = java.util.Arrays.copyOf(window(h).items(), WINDOW);

@@ -8,6 +8,8 @@ import org.apache.flink.core.memory.DataOutputSerializer;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
@@ -21,10 +23,35 @@ class UserWindowSerializerTest {
     private static final long T0 = 1_700_000_000_000L;
     private final UserWindowSerializer serializer = UserWindowSerializer.INSTANCE;
 
+    /** The event ids of the test windows by key: the window keeps keys, the older formats wrote ids. */
+    private static final Map<Long, String> IDS = new ConcurrentHashMap<>();
+
+    /** Inserts a behaviour, remembering its event id for {@link #eventId}. */
+    static void insert(UserWindow w, String item, long ts, String eventId, int capacity) {
+        if (eventId != null) {
+            IDS.put(UserWindow.eventKey(eventId), eventId);
+        }
+        w.insert(item, ts, eventId, capacity);
+    }
+
+    /** The event id of behaviour {@code i} of a window built with {@link #insert}, or null. */
+    static String eventId(UserWindow w, int i) {
+        long key = w.eventKey(i);
+        if (key == UserWindow.NO_EVENT) {
+            return null;
+        }
+        String id = IDS.get(key);
+        if (id == null) {
+            throw new IllegalStateException("behaviour " + i + " has an event id the test did not insert");
+        }
+        return id;
+    }
+
     static UserWindow window(int n, boolean withEventIds) {
         UserWindow w = new UserWindow();
         for (int i = 0; i < n; i++) {
-            w.insert("item-" + (i * 7919 % 100_000), T0 + i * 30_000L, withEventIds ? "evt-" + i + "-abcdef" : null, 1000);
+            insert(w, "item-" + (i * 7919 % 100_000), T0 + i * 30_000L, withEventIds ? "evt-" + i + "-abcdef" : null,
+                    1000);
         }
         for (int i = 0; i < n; i++) {
             w.nextUpdateSeq();
@@ -63,8 +90,8 @@ class UserWindowSerializerTest {
         UserWindow back = read(bytes(w));
         assertEquals(w, back);
         assertEquals("d", back.item(0));
-        assertEquals(null, back.eventId(1), "null event id stays null");
-        assertEquals("", back.eventId(2), "empty event id stays empty");
+        assertEquals(UserWindow.NO_EVENT, back.eventKey(1), "no event id stays none");
+        assertEquals(UserWindow.eventKey(""), back.eventKey(2), "an empty event id stays an id");
     }
 
     @Test
@@ -115,7 +142,7 @@ class UserWindowSerializerTest {
                 for (int i = 0; i < w.size(); i++) {
                     UserWindowSerializer.writeVarLong(out, w.ts(i) - (i == 0 ? w.ts(0) : w.ts(i - 1)));
                     org.apache.flink.types.StringValue.writeString(w.item(i), out);
-                    org.apache.flink.types.StringValue.writeString(w.eventId(i), out);
+                    org.apache.flink.types.StringValue.writeString(eventId(w, i), out);
                 }
             }
             assertEquals(w, read(out.getCopyOfBuffer()));
@@ -124,17 +151,33 @@ class UserWindowSerializerTest {
 
     /** {@code w} in format 2, as the release before resolved rows were kept wrote it. */
     static byte[] format2(UserWindow w) throws IOException {
+        return withEventIds(w, false);
+    }
+
+    /** {@code w} in format 3, as the release before event-id keys wrote it (rows under the window's tag). */
+    static byte[] format3(UserWindow w) throws IOException {
+        return withEventIds(w, true);
+    }
+
+    private static byte[] withEventIds(UserWindow w, boolean rows) throws IOException {
         DataOutputSerializer out = new DataOutputSerializer(64);
-        out.writeByte(UserWindowSerializer.FORMAT_NO_ROWS);
+        out.writeByte(rows ? UserWindowSerializer.FORMAT_EVENT_IDS : UserWindowSerializer.FORMAT_NO_ROWS);
         UserWindowSerializer.writeVarLong(out, w.updateSeq());
         UserWindowSerializer.writeVarLong(out, w.lastEventAt());
         UserWindowSerializer.writeVarLong(out, w.size());
         if (w.size() > 0) {
             out.writeLong(w.ts(0));
+            long rowTag = w.commonRowTag();
+            if (rows) {
+                out.writeLong(rowTag);
+            }
             for (int i = 0; i < w.size(); i++) {
                 UserWindowSerializer.writeVarLong(out, w.ts(i) - (i == 0 ? w.ts(0) : w.ts(i - 1)));
                 UserWindowSerializer.writeString(w.item(i), out);
-                UserWindowSerializer.writeString(w.eventId(i), out);
+                UserWindowSerializer.writeString(eventId(w, i), out);
+                if (rows && rowTag != 0) {
+                    UserWindowSerializer.writeVarLong(out, w.row(i) + 1L);
+                }
             }
         }
         return out.getCopyOfBuffer();
@@ -147,11 +190,37 @@ class UserWindowSerializerTest {
         }
     }
 
+    /** Format 3 (event ids, not keys): both readers compute the keys, and keep the rows. */
+    @Test
+    void readsValuesOfTheThirdFormat() throws IOException {
+        io.mindstream.model.ItemIndex index = new io.mindstream.model.ItemIndex(new String[] {"item-0", "b", "c"});
+        for (UserWindow w : new UserWindow[] {new UserWindow(), window(30, true), window(5, false), unicode()}) {
+            for (int i = 0; i < w.size(); i++) {
+                w.rowOf(i, index);
+            }
+            byte[] b = format3(w);
+            assertEquals(UserWindowSerializer.FORMAT_EVENT_IDS, b[0]);
+            for (UserWindow back : new UserWindow[] {read(b), fastRead(b)}) {
+                assertEquals(w, back);
+                assertEquals(w.commonRowTag(), back.commonRowTag());
+                for (int i = 0; i < w.size(); i++) {
+                    assertEquals(w.eventKey(i), back.eventKey(i));
+                    assertEquals(w.row(i), back.row(i));
+                    String id = eventId(w, i);
+                    assertTrue(id == null || back.containsEvent(id), id);
+                }
+            }
+            // and written back in the current format, smaller by the ids it no longer holds
+            assertEquals(UserWindowSerializer.FORMAT, bytes(read(b))[0]);
+        }
+        assertTrue(bytes(window(100, true)).length < format3(window(100, true)).length);
+    }
+
     @Test
     void corruptRowsAreErrors() throws IOException {
         UserWindow w = new UserWindow();
         byte[] id = "a".getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        w.insert(id, 0, 1, T0, null, 0, -1, 5, 42L, 10);
+        w.insert(id, 0, 1, T0, UserWindow.NO_EVENT, 5, 42L, 10);
         byte[] b = bytes(w);
         // the row is the last varint: 6; make it a varint that never ends
         b[b.length - 1] = (byte) 0x86;
@@ -174,9 +243,11 @@ class UserWindowSerializerTest {
             for (int i = 0; i < size; i++) {
                 byte[] item = ("it" + r.nextInt(1_000_000) + (r.nextInt(9) == 0 ? "ü商" : "")).getBytes(
                         java.nio.charset.StandardCharsets.UTF_8);
-                byte[] event = r.nextInt(5) == 0 ? null : ("e" + r.nextLong()).substring(0, 1 + r.nextInt(10))
-                        .getBytes(java.nio.charset.StandardCharsets.UTF_8);
-                w.insert(item, 0, item.length, T0 + r.nextInt(1_000_000), event, 0, event == null ? -1 : event.length,
+                String event = r.nextInt(5) == 0 ? null : ("e" + r.nextLong()).substring(0, 1 + r.nextInt(10));
+                if (event != null) {
+                    IDS.put(UserWindow.eventKey(event), event);
+                }
+                w.insert(item, 0, item.length, T0 + r.nextInt(1_000_000), UserWindow.eventKey(event),
                         r.nextInt(300_000) - 1, tag, 100);
             }
             w.setUpdateSeq(r.nextLong() >>> 1);
@@ -193,6 +264,7 @@ class UserWindowSerializerTest {
                 assertEquals(w.row(i), viaSerializer.row(i));
             }
             assertEquals(w, fastRead(format2(w)), "format 2");
+            assertEquals(w, fastRead(format3(w)), "format 3");
         }
         // format 1 takes the serializer's path
         DataOutputSerializer out = new DataOutputSerializer(64);
@@ -228,9 +300,9 @@ class UserWindowSerializerTest {
 
     private static UserWindow unicode() {
         UserWindow w = new UserWindow();
-        w.insert("商品-ü-🙂", T0, null, 10);
-        w.insert("b", T0, "", 10);
-        w.insert("c", T0 + 5, "é", 10);
+        insert(w, "商品-ü-🙂", T0, null, 10);
+        insert(w, "b", T0, "", 10);
+        insert(w, "c", T0 + 5, "é", 10);
         return w;
     }
 
@@ -241,13 +313,13 @@ class UserWindowSerializerTest {
 
     @Test
     void stateBytesPerUser() throws IOException {
-        // Typical ids: 6-10 character item ids, 20-character event ids, a click every 30 s.
+        // Typical ids: 6-10 character item ids, 15-character event ids, a click every 30 s.
         int withIds = bytes(window(100, true)).length;
         int withoutIds = bytes(window(100, false)).length;
         System.out.printf("UserWindow state: 100 behaviours with event ids = %d bytes, without = %d bytes%n",
                 withIds, withoutIds);
-        // ts deltas of 30 s take 3 bytes; ids their length + 1
-        assertTrue(withIds < 100 * (3 + 11 + 17) + 32, "compact encoding: " + withIds);
-        assertTrue(withoutIds < 100 * (3 + 11 + 1) + 32, "compact encoding: " + withoutIds);
+        // ts deltas of 30 s take 3 bytes; item ids their length + 1, an event id's key 8 (none in the window: 0)
+        assertTrue(withIds < 100 * (3 + 11 + 8) + 32, "compact encoding: " + withIds);
+        assertTrue(withoutIds < 100 * (3 + 11) + 32, "compact encoding: " + withoutIds);
     }
 }

@@ -4,17 +4,23 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The window's rules (order, capacity, de-duplication) against a plain list model, and its byte arena. */
 class UserWindowTest {
+
+    private static final long PINNED_EMPTY = 0xCE5BDB2FA5C228BFL;
+    private static final long PINNED_SHORT = 0x7F0CDAE25C24144BL;
+    private static final long PINNED_LONG = 0xB0D11F6B0FA6211EL;
 
     private record Behaviour(String item, long ts, String eventId) {
     }
@@ -48,7 +54,7 @@ class UserWindowTest {
         for (int i = 0; i < model.size(); i++) {
             assertEquals(model.get(i).item(), w.item(i));
             assertEquals(model.get(i).ts(), w.ts(i));
-            assertEquals(model.get(i).eventId(), w.eventId(i));
+            assertEquals(UserWindow.eventKey(model.get(i).eventId()), w.eventKey(i));
             byte[] id = model.get(i).item().getBytes(StandardCharsets.UTF_8);
             assertTrue(java.util.Arrays.equals(id, 0, id.length, w.idBytes(), w.idOffset(i), w.idOffset(i) + w.idLength(i)));
             if (model.get(i).eventId() != null) {
@@ -66,9 +72,22 @@ class UserWindowTest {
         UserWindow w = new UserWindow();
         w.insert("a", 1, "", 10);
         w.insert("b", 2, null, 10);
-        assertEquals("", w.eventId(0));
-        assertNull(w.eventId(1));
+        assertNotEquals(UserWindow.NO_EVENT, w.eventKey(0));
+        assertEquals(UserWindow.eventKey(""), w.eventKey(0));
+        assertEquals(UserWindow.NO_EVENT, w.eventKey(1));
         assertTrue(w.containsEvent(""));
+        assertFalse(w.containsEvent(UserWindow.NO_EVENT), "no event id is never a duplicate");
+    }
+
+    /** The key is part of the state format (snapshot format 4): pinned, so that a change cannot pass unnoticed. */
+    @Test
+    void eventKeysArePinned() {
+        assertEquals(UserWindow.eventKey(""), UserWindow.eventKey(new byte[0], 0, 0));
+        byte[] framed = "xxevent-42yy".getBytes(StandardCharsets.UTF_8);
+        assertEquals(UserWindow.eventKey("event-42"), UserWindow.eventKey(framed, 2, 8));
+        assertEquals(PINNED_EMPTY, UserWindow.eventKey(""));
+        assertEquals(PINNED_SHORT, UserWindow.eventKey("e1"));
+        assertEquals(PINNED_LONG, UserWindow.eventKey("9f1c2d3e-4b5a-6978-8a9b-0c1d2e3f4a5b"));
     }
 
     @Test
@@ -87,12 +106,13 @@ class UserWindowTest {
     }
 
     /**
-     * The exact id check behind the cache's keys must find every id however the window got it (inserted, decoded
-     * from a snapshot, replayed from a log, copied) and after inserts and drops moved them.
+     * De-duplication must find every id however the window got it (inserted, decoded from a snapshot, replayed from
+     * a log's ids, copied) and after inserts and drops moved them.
      */
     @Test
     void everyEventIdIsFoundWhateverWroteIt() throws Exception {
         SplittableRandom r = new SplittableRandom(5);
+        List<String> ids = new ArrayList<>();
         UserWindow inserted = new UserWindow();
         WindowLog log = new WindowLog();
         List<byte[]> entries = new ArrayList<>();
@@ -102,9 +122,12 @@ class UserWindowTest {
             long ts = 1_000L * e - r.nextInt(50_000);
             byte[] item = ("i" + e % 13).getBytes(StandardCharsets.UTF_8);
             byte[] id = eventId == null ? null : eventId.getBytes(StandardCharsets.UTF_8);
-            if (inserted.insert(item, 0, item.length, ts, id, 0, id == null ? -1 : id.length, -1, 0, 40)) {
+            if (inserted.insert(item, 0, item.length, ts, UserWindow.eventKey(eventId), -1, 0, 40)) {
                 inserted.nextUpdateSeq();
                 entries.add(log.delta(item, ts, id, inserted.updateSeq(), 0, -1, 0));
+                if (eventId != null) {
+                    ids.add(eventId);
+                }
             }
             if (e % 50 == 49) {
                 UserWindow decoded = new UserWindow();
@@ -115,19 +138,28 @@ class UserWindowTest {
                 copied.setFrom(decoded);
                 for (UserWindow w : List.of(inserted, decoded, replayed, copied)) {
                     assertEquals(inserted, w);
+                    // equal windows have equal keys (equals compares them); each key is an id's, and found by it
+                    Set<Long> held = new HashSet<>();
                     for (int i = 0; i < w.size(); i++) {
-                        if (w.eventId(i) != null) {
-                            assertTrue(w.containsEvent(w.eventId(i)), "event " + w.eventId(i) + " at " + i);
+                        if (w.eventKey(i) != UserWindow.NO_EVENT) {
+                            held.add(w.eventKey(i));
                         }
                     }
+                    Set<Long> known = new HashSet<>();
+                    for (String seen : ids) {
+                        known.add(UserWindow.eventKey(seen));
+                        assertEquals(held.contains(UserWindow.eventKey(seen)), w.containsEvent(seen), seen);
+                    }
+                    assertTrue(known.containsAll(held));
+                    assertFalse(held.isEmpty());
                     assertFalse(w.containsEvent("ev-1000"));
                     assertFalse(w.containsEvent("ev-"));
                 }
                 // then a decoded window takes inserts of its own: old and new ids are found
+                long oldKey = decoded.eventKey(decoded.size() - 1);
                 decoded.insert("x", 1_000_000L + e, "new-" + e, 40);
                 assertTrue(decoded.containsEvent("new-" + e));
-                assertTrue(decoded.containsEvent(decoded.eventId(decoded.size() - 2) == null
-                        ? "new-" + e : decoded.eventId(decoded.size() - 2)));
+                assertTrue(oldKey == UserWindow.NO_EVENT || decoded.containsEvent(oldKey));
             }
         }
     }
@@ -142,12 +174,13 @@ class UserWindowTest {
             if (e == 1_000) {
                 live = 0;
                 for (int i = 0; i < w.size(); i++) {
-                    live += w.item(i).length() + w.eventId(i).length();
+                    live += w.item(i).length();
                 }
             }
             if (e > 1_000) {
                 // ids' bytes at most ~2x the live ones, arrays at the capacity plus one
-                assertTrue(w.retainedBytes() <= 64 + 7 * 16 + 36L * 101 + 2L * live + 64,
+                // (or the arena it started with: 16 bytes per behaviour)
+                assertTrue(w.retainedBytes() <= 64 + 6 * 16 + 28L * 101 + Math.max(2L * live, 16L * 101) + 64,
                         "at event " + e + ": " + w.retainedBytes() + " bytes for " + live + " live id bytes");
             }
         }

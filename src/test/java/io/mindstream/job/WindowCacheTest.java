@@ -37,7 +37,7 @@ class WindowCacheTest {
     /** Inserts a behaviour at ts {@code i} with event id "event-i" (rows unresolved). */
     private static void insert(CachedWindow w, int i, int capacity) {
         byte[] id = ("event-" + i).getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        w.insert(i, i, 0, CachedWindow.eventKey(id, 0, id.length), capacity);
+        w.insert(i, i, 0, UserWindow.eventKey(id, 0, id.length), capacity);
     }
 
     /** What {@link #admit} accounts for a user with that many behaviours (its window in a slot of the slabs). */

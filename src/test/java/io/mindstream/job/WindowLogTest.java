@@ -104,7 +104,7 @@ class WindowLogTest {
         for (int e = 0; e < 200; e++) {
             byte[] item = utf8("item-" + r.nextInt(400));
             int row = index.rowOf(item, 0, item.length);
-            reference.insert(item, 0, item.length, T0 + e, null, 0, -1, row, index.fingerprint(), 20);
+            reference.insert(item, 0, item.length, T0 + e, UserWindow.NO_EVENT, row, index.fingerprint(), 20);
             if (e % (WindowLog.COMPACT_EVERY + 1) == 0) {
                 log.clear();
                 log.add(codec.snapshot(reference));
