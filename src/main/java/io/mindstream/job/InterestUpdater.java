@@ -276,8 +276,16 @@ public final class InterestUpdater extends KeyedBroadcastProcessFunction<String,
         }
         // A user's first event since the last checkpoint is written at once, the following ones wait for the next
         // checkpoint or the eviction: a user seen once per checkpoint costs what writing through costs and adds
-        // nothing to the checkpoint's synchronous phase; a user seen n times costs two writes instead of n.
-        boolean writeNow = keys == null || !cache.enabled() || cached.writtenInEpoch != epoch;
+        // nothing to the checkpoint's synchronous phase; a user seen n times costs two writes instead of n. A user
+        // seen twice or more in the previous interval (busy) is most likely dirty at the next checkpoint anyway, so
+        // its first event waits too: one write per interval.
+        if (cached.activeEpoch != epoch) {
+            cached.busy = cached.activeEpoch == epoch - 1 && cached.eventsInEpoch >= 2;
+            cached.activeEpoch = epoch;
+            cached.eventsInEpoch = 0;
+        }
+        cached.eventsInEpoch++;
+        boolean writeNow = keys == null || !cache.enabled() || cached.writtenInEpoch != epoch && !cached.busy;
         cached.writtenInEpoch = epoch;
         if (snapshot) {
             byte[] snap;

@@ -70,6 +70,14 @@ final class WindowCache {
          * the user's later events in the same epoch wait in {@link #pending}.
          */
         long writtenInEpoch = -1;
+        /** The last epoch with an event of this user, and how many events it had so far. */
+        long activeEpoch = -1;
+        int eventsInEpoch;
+        /**
+         * Whether the user had two or more events in the epoch before {@link #activeEpoch}: its entry is most likely
+         * dirty at the next checkpoint anyway, so even its first event of an epoch waits for it.
+         */
+        boolean busy;
         boolean referenced;
         /** Position in the clock ring, or -1 when not cached. */
         int slot = -1;
@@ -338,6 +346,9 @@ final class WindowCache {
     private void recycle(Entry e) {
         e.clean();
         e.writtenInEpoch = -1;
+        e.activeEpoch = -1;
+        e.eventsInEpoch = 0;
+        e.busy = false;
         free.push(e);
     }
 }

@@ -323,11 +323,13 @@ class InterestUpdaterTest {
     }
 
     /**
-     * Write-back, as the keyed state sees it: a user's first event since the last checkpoint is written at once
-     * (so sparse users add nothing to a checkpoint's synchronous phase), the following ones with the checkpoint.
+     * Write-back, as the keyed state sees it: a user's first event since the last checkpoint is written at once (so
+     * sparse users add nothing to a checkpoint's synchronous phase), the following ones with the checkpoint; a user
+     * with two or more events in the previous interval (busy: dirty at the next checkpoint anyway) waits from its
+     * first event on, until an interval with one event makes it sparse again.
      */
     @Test
-    void aUsersFirstEventPerCheckpointIsWrittenAtOnceTheRestWithTheCheckpoint() throws Exception {
+    void aUsersFirstEventPerCheckpointIsWrittenAtOnceUnlessTheUserWasBusy() throws Exception {
         harness.processBroadcastElement(TestModels.assembledMessage(v1), T0);
         harness.processElement(click("a", "i1", T0 + 1, "e1"), T0 + 1);
         harness.processElement(click("a", "i2", T0 + 2, "e2"), T0 + 2);
@@ -336,13 +338,24 @@ class InterestUpdaterTest {
         assertEquals(1, stateAsWritten("a").size(), "only the first event is in the state before a checkpoint");
         harness.snapshot(1, T0 + 4);
         assertEquals(3, stateAsWritten("a").size(), "the checkpoint wrote the other two");
-        // the next checkpoint interval: again the first event at once
+        // the next interval: "a" was busy, so even its first event waits; a new user's is written at once
         harness.processElement(click("a", "i4", T0 + 5, "e4"), T0 + 5);
+        harness.processElement(click("b", "i4", T0 + 5, "b1"), T0 + 5);
+        assertEquals(3, stateAsWritten("a").size(), "a busy user's first event waits for the checkpoint");
+        assertEquals(1, stateAsWritten("b").size());
         harness.processElement(click("a", "i5", T0 + 6, "e5"), T0 + 6);
-        assertEquals(4, stateAsWritten("a").size());
         harness.snapshot(2, T0 + 7);
         assertEquals(5, stateAsWritten("a").size());
-        assertEquals(4, updater(harness).stateWrites(), "a snapshot for the new user and a batch, then a delta and a batch");
+        // two events in that interval: still busy
+        harness.processElement(click("a", "i6", T0 + 8, "e6"), T0 + 8);
+        assertEquals(5, stateAsWritten("a").size());
+        harness.snapshot(3, T0 + 9);
+        assertEquals(6, stateAsWritten("a").size());
+        // one event in that interval: sparse again, written at once
+        harness.processElement(click("a", "i7", T0 + 10, "e7"), T0 + 10);
+        assertEquals(7, stateAsWritten("a").size());
+        assertEquals(6, updater(harness).stateWrites(),
+                "a: a snapshot and a batch, a batch, a delta, a delta; b: a snapshot");
     }
 
     /** The user's window in the keyed state as it is, without writing what the cache holds first. */
