@@ -83,23 +83,14 @@ public final class UserWindowSerializer extends TypeSerializerSingleton<UserWind
 
     @Override
     public void serialize(UserWindow w, DataOutputView out) throws IOException {
-        out.writeByte(FORMAT);
-        writeVarLong(out, w.updateSeq());
-        writeVarLong(out, w.lastEventAt());
         int size = w.size();
-        writeVarLong(out, size);
-        if (size == 0) {
-            return;
-        }
-        long prev = w.ts(0);
-        out.writeLong(prev);
-        long rowTag = w.commonRowTag();
-        out.writeLong(rowTag);
         boolean keys = false;
         for (int i = 0; i < size && !keys; i++) {
             keys = w.eventKey(i) != UserWindow.NO_EVENT;
         }
-        out.writeByte(keys ? 1 : 0);
+        long rowTag = size == 0 ? 0 : w.commonRowTag();
+        long prev = size == 0 ? 0 : w.ts(0);
+        writeHead(out, w.updateSeq(), w.lastEventAt(), size, prev, rowTag, keys);
         for (int i = 0; i < size; i++) {
             long t = w.ts(i);
             writeVarLong(out, t - prev);
@@ -132,21 +123,12 @@ public final class UserWindowSerializer extends TypeSerializerSingleton<UserWind
                 return false;
             }
         }
-        out.writeByte(FORMAT);
-        writeVarLong(out, w.updateSeq());
-        writeVarLong(out, w.lastEventAt());
-        writeVarLong(out, size);
-        if (size == 0) {
-            return true;
-        }
-        long prev = w.ts(0);
-        out.writeLong(prev);
-        out.writeLong(index.fingerprint());
         boolean keys = false;
         for (int i = 0; i < size && !keys; i++) {
             keys = w.eventKey(i) != UserWindow.NO_EVENT;
         }
-        out.writeByte(keys ? 1 : 0);
+        long prev = size == 0 ? 0 : w.ts(0);
+        writeHead(out, w.updateSeq(), w.lastEventAt(), size, prev, index.fingerprint(), keys);
         for (int i = 0; i < size; i++) {
             long t = w.ts(i);
             writeVarLong(out, t - prev);
@@ -160,6 +142,20 @@ public final class UserWindowSerializer extends TypeSerializerSingleton<UserWind
             writeVarLong(out, row + 1L);
         }
         return true;
+    }
+
+    /** The fields before the behaviours, in the current format; the last three only for a non-empty window. */
+    private static void writeHead(DataOutputView out, long updateSeq, long lastEventAt, int size, long oldestTs,
+                                  long rowTag, boolean keys) throws IOException {
+        out.writeByte(FORMAT);
+        writeVarLong(out, updateSeq);
+        writeVarLong(out, lastEventAt);
+        writeVarLong(out, size);
+        if (size > 0) {
+            out.writeLong(oldestTs);
+            out.writeLong(rowTag);
+            out.writeByte(keys ? 1 : 0);
+        }
     }
 
     @Override
