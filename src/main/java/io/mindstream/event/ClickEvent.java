@@ -7,7 +7,7 @@ package io.mindstream.event;
  * @param userId   non-empty, at most the parser's id bound
  * @param itemId   non-empty, at most the parser's id bound
  * @param ts       event time, epoch milliseconds
- * @param eventId  the producer's id of the event, used for exact de-duplication; null when absent
+ * @param eventId  the producer's id of the event, used for de-duplication (by a 64-bit key); null when absent
  * @param category optional, carried for consumers; null when absent
  * @param behavior optional (e.g. "click", "buy"); null when absent
  */
