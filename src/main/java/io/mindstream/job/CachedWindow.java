@@ -27,8 +27,6 @@ public final class CachedWindow implements ItemSequence {
 
     /** The row of a behaviour whose item was not resolved (no model yet). */
     static final int UNRESOLVED = Integer.MIN_VALUE;
-    /** The key of a behaviour without event id; never the key of an id. */
-    static final long NO_EVENT = UserWindow.NO_EVENT;
 
     /**
      * The behaviours' ts, rows and keys at {@code base .. base + capacity} of these arrays: the window's own arrays,
@@ -97,7 +95,7 @@ public final class CachedWindow implements ItemSequence {
      * then the oldest beyond {@code capacity} leave.
      *
      * @param row    the item's row under the vocabulary {@code rowTag} (0: none, the row is not resolved)
-     * @param key    the event id's {@link UserWindow#eventKey(byte[], int, int)}, or {@link #NO_EVENT}
+     * @param key    the event id's {@link UserWindow#eventKey(byte[], int, int)}, or {@link UserWindow#NO_EVENT}
      * @param limit  the window's capacity in behaviours
      * @return false when the behaviour itself was the one dropped (older than a full window)
      * @throws IllegalStateException when the window's rows were resolved under another vocabulary
@@ -142,7 +140,7 @@ public final class CachedWindow implements ItemSequence {
 
     /** Whether an event whose id has this key is in the window (as {@link UserWindow#containsEvent(long)}). */
     public boolean containsEvent(long key) {
-        if (key == NO_EVENT) {
+        if (key == UserWindow.NO_EVENT) {
             return false;
         }
         for (int i = base + size - 1; i >= base; i--) {

@@ -51,8 +51,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * rewriting its whole window. State written by earlier versions (one {@link UserWindow} value per user, state
  * {@code behaviour-window}) is still read: a user's window moves to the log on the user's next event, and a model
  * refresh updates such users where they are. In front of the log sits a {@link WindowCache} of compact windows;
- * run by {@link InterestUpdaterOperator}, it is written back (a user's first event per checkpoint at once, the
- * rest on eviction or before the checkpoint), otherwise every event writes through.
+ * run by {@link InterestUpdaterOperator}, it is written back (a user's first event per checkpoint at once unless the
+ * user was busy in the previous interval, the rest on eviction or before the checkpoint), otherwise every event
+ * writes through.
  *
  * <p>State TTL: a user's state is dropped {@code stateTtl} after the user's last accepted event. The window
  * records that time; the check runs on the next event and on every model refresh (which would otherwise keep
@@ -90,8 +91,8 @@ public final class InterestUpdater extends KeyedBroadcastProcessFunction<String,
     /** Counts the writes of every pending change (checkpoints): see {@link WindowCache.Entry#writtenInEpoch}. */
     private transient long epoch;
     /**
-     * A window decoded from the log (on a cache miss, a compaction or an id check, by the background TTL, by the
-     * refresh), into reused arrays.
+     * A window decoded from the log (on a cache miss, for the snapshot of a cached window with an unknown item, by
+     * the background TTL, by the refresh), into reused arrays.
      */
     private transient UserWindow scratch;
     private transient InterestEncoder encoder;

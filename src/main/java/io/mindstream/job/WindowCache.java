@@ -19,7 +19,8 @@ import java.util.function.Consumer;
  * state to another user, <b>write-back</b>: when the entry is evicted (through the {@code writeBack} callback,
  * before the entry is reused) and for every entry still dirty before each checkpoint or savepoint
  * ({@link #forEachDirty}). The updater writes a user's first event per checkpoint at once and batches the rest, so
- * a user's events between two checkpoints cost at most two state writes instead of one each. Whatever changes the
+ * a user's events between two checkpoints cost at most two state writes instead of one each (one for a user busy
+ * in the previous interval, whose first event waits too). Whatever changes the
  * state without an event (the background TTL, a model refresh) removes the users concerned or clears the cache,
  * after writing them back; so does a model with another vocabulary, under which the cached rows no longer hold.
  * After a failure the operator instance is new and so is its cache, empty: the state it restores from holds every

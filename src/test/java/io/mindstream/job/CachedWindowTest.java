@@ -40,7 +40,7 @@ class CachedWindowTest {
             byte[] item = utf8("i" + r.nextInt(8)); // i6 and i7 are unknown
             byte[] id = r.nextInt(6) == 0 ? null : utf8("ev" + e);
             int row = INDEX.rowOf(item, 0, item.length);
-            long key = id == null ? CachedWindow.NO_EVENT : UserWindow.eventKey(id, 0, id.length);
+            long key = id == null ? UserWindow.NO_EVENT : UserWindow.eventKey(id, 0, id.length);
             boolean entered = full.insert(item, 0, item.length, ts, key, row, INDEX.fingerprint(), capacity);
             assertEquals(entered, cached.insert(ts, row, INDEX.fingerprint(), key, capacity), "event " + e);
             assertEquals(full.size(), cached.size(), "event " + e);
@@ -49,7 +49,7 @@ class CachedWindowTest {
                     assertEquals(full.ts(i), cached.ts(i), "behaviour " + i + " after event " + e);
                     assertEquals(full.rowOf(i, INDEX), cached.rowOf(i, INDEX), "behaviour " + i + " after event " + e);
                     assertEquals(full.eventKey(i), cached.eventKey(i), "behaviour " + i + " after event " + e);
-                    assertEquals(full.eventKey(i) != CachedWindow.NO_EVENT, cached.containsEvent(full.eventKey(i)));
+                    assertEquals(full.eventKey(i) != UserWindow.NO_EVENT, cached.containsEvent(full.eventKey(i)));
                 }
             }
         }
@@ -117,17 +117,17 @@ class CachedWindowTest {
     void rowsHoldUnderTheirVocabularyOnly() {
         ItemIndex other = new ItemIndex(new String[] {"i0", "i1", "i2"});
         CachedWindow w = new CachedWindow(4);
-        w.insert(1, 2, INDEX.fingerprint(), CachedWindow.NO_EVENT, 10);
+        w.insert(1, 2, INDEX.fingerprint(), UserWindow.NO_EVENT, 10);
         assertEquals(2, w.rowOf(0, INDEX));
         assertThrows(IllegalStateException.class, () -> w.rowOf(0, other));
-        assertThrows(IllegalStateException.class, () -> w.insert(2, 1, other.fingerprint(), CachedWindow.NO_EVENT, 10));
+        assertThrows(IllegalStateException.class, () -> w.insert(2, 1, other.fingerprint(), UserWindow.NO_EVENT, 10));
         // behaviours before any model are not resolved, and cannot be read as if they were
         CachedWindow unresolved = new CachedWindow(4);
-        unresolved.insert(1, -1, 0, CachedWindow.NO_EVENT, 10);
+        unresolved.insert(1, -1, 0, UserWindow.NO_EVENT, 10);
         assertThrows(IllegalStateException.class, () -> unresolved.rowOf(0, INDEX));
         // an emptied window takes any vocabulary
         w.clear();
-        w.insert(2, 1, other.fingerprint(), CachedWindow.NO_EVENT, 10);
+        w.insert(2, 1, other.fingerprint(), UserWindow.NO_EVENT, 10);
         assertEquals(1, w.rowOf(0, other));
     }
 
@@ -154,7 +154,7 @@ class CachedWindowTest {
                 int row = r.nextInt(ids.length);
                 byte[] item = utf8(ids[row]);
                 long ts = 1_700_000_000_000L + 1_000L * e - (r.nextInt(4) == 0 ? r.nextInt(90_000) : 0);
-                long key = r.nextInt(5) == 0 ? CachedWindow.NO_EVENT : key("ev-" + round + "-" + e);
+                long key = r.nextInt(5) == 0 ? UserWindow.NO_EVENT : key("ev-" + round + "-" + e);
                 full.insert(item, 0, item.length, ts, key, row, index.fingerprint(), capacity);
                 cached.insert(ts, row, index.fingerprint(), key, capacity);
                 full.nextUpdateSeq();
@@ -193,7 +193,7 @@ class CachedWindowTest {
         for (int i = 0; i < 1_000_000; i++) {
             String id = i % 3 == 0 ? Integer.toHexString(i) : i % 3 == 1 ? "e-" + i : "7a2c9f04-1b3e-4d5f-8a6b-" + i;
             long k = key(id);
-            assertNotEquals(CachedWindow.NO_EVENT, k);
+            assertNotEquals(UserWindow.NO_EVENT, k);
             String before = seen.put(k, id);
             assertTrue(before == null, "ids " + before + " and " + id + " share a key");
         }
