@@ -41,8 +41,18 @@ public final class FlinkRestClient {
         return send(request, path);
     }
 
+    /**
+     * TaskManagers that have registered and reported their slots. Registration and the slot report are two
+     * separate calls to the ResourceManager, so a TaskManager can be listed with no slots for a moment.
+     */
     public int registeredTaskManagers() throws IOException, InterruptedException {
-        return get("/taskmanagers").path("taskmanagers").size();
+        int ready = 0;
+        for (JsonNode tm : get("/taskmanagers").path("taskmanagers")) {
+            if (tm.path("slotsNumber").asInt() > 0) {
+                ready++;
+            }
+        }
+        return ready;
     }
 
     /** Uploads a job jar as `flink run` and the web UI do (multipart form field "jarfile"); returns its id. */
