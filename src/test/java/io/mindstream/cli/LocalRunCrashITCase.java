@@ -74,7 +74,8 @@ class LocalRunCrashITCase {
         Path work = TestPaths.tempDir("local-crash");
         Path checkpoints = work.resolve("checkpoints");
         Path logs = TestPaths.logDir("local-run-crash");
-        List<String> command = new ArrayList<>(List.of("env", "MIND_STREAM_RAW_STDERR=1", launcher.toString(),
+        List<String> command = new ArrayList<>(List.of("env", "MIND_STREAM_RAW_STDERR=1",
+                "MIND_STREAM_JAVA_OPTS=-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"), launcher.toString(),
                 "run", "--local", "--bootstrap-servers", KAFKA.bootstrapServers(),
                 "--clicks-topic", clicks, "--weights-topic", weights, "--interests-topic", interests,
                 "--dead-letter-topic", dlq, "--checkpoint-dir", checkpoints.toString(),

@@ -81,6 +81,8 @@ public final class ManagedProcess implements AutoCloseable {
     public static List<String> javaCommand(List<String> jvmArgs, String classpath, String mainClass, List<String> args) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        // the test JVM's temporary directory (under target/), so a SIGKILLed process leaves nothing in /tmp
+        command.add("-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"));
         command.addAll(jvmArgs);
         command.add("-cp");
         command.add(classpath);
