@@ -22,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.attribute.FileTime;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -157,8 +158,38 @@ public final class StreamingJob {
                 loaded.getOptional(option).ifPresent(v -> c.set(option, v));
             }
         }
+        dropUnavailableReporters(c);
         LOG.info("Local runtime configured from {}/config.yaml", dir);
         return c;
+    }
+
+    /**
+     * Removes the metrics reporters whose factory class is not on this classpath. A cluster loads them from its
+     * plugins directory (the Prometheus reporter ships in Flink's distribution, not in this project's jars); an
+     * embedded runtime would only warn that the factory is missing. Its metrics stay in Flink's metric groups.
+     */
+    static void dropUnavailableReporters(Configuration c) {
+        String prefix = "metrics.reporter.";
+        String suffix = ".factory.class";
+        for (String key : List.copyOf(c.keySet())) {
+            if (!key.startsWith(prefix) || !key.endsWith(suffix)) {
+                continue;
+            }
+            String name = key.substring(prefix.length(), key.length() - suffix.length());
+            String factory = c.get(ConfigOptions.key(key).stringType().noDefaultValue());
+            try {
+                Class.forName(factory, false, StreamingJob.class.getClassLoader());
+            } catch (ClassNotFoundException | LinkageError e) {
+                String scope = prefix + name + ".";
+                for (String k : List.copyOf(c.keySet())) {
+                    if (k.startsWith(scope)) {
+                        c.removeKey(k);
+                    }
+                }
+                LOG.info("Metrics reporter '{}' left out of the local runtime: {} is not on the classpath", name,
+                        factory);
+            }
+        }
     }
 
     /** A job running on an embedded runtime. */

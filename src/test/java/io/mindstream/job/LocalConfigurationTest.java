@@ -36,10 +36,35 @@ class LocalConfigurationTest {
     }
 
     @Test
+    void reportersWhoseFactoryIsNotOnTheClasspathAreLeftOut() {
+        Configuration c = new Configuration();
+        c.setString("metrics.reporter.prom.factory.class", "org.apache.flink.metrics.prometheus.NoSuchFactory");
+        c.setString("metrics.reporter.prom.port", "9249-9259");
+        c.setString("metrics.reporter.bench.factory.class", PresentFactory.class.getName());
+        c.setString("metrics.reporter.bench.interval", "1 s");
+        c.setString("metrics.latency.interval", "0");
+        StreamingJob.dropUnavailableReporters(c);
+        assertFalse(c.containsKey("metrics.reporter.prom.factory.class"));
+        assertFalse(c.containsKey("metrics.reporter.prom.port"));
+        assertEquals(PresentFactory.class.getName(),
+                value(c, "metrics.reporter.bench.factory.class"));
+        assertEquals("1 s", value(c, "metrics.reporter.bench.interval"));
+        assertEquals("0", value(c, "metrics.latency.interval"));
+    }
+
+    @Test
     void withoutAConfigFileTheRuntimeKeepsFlinksDefaults(@org.junit.jupiter.api.io.TempDir Path empty) {
         assertTrue(System.getenv("FLINK_CONF_DIR") == null, "FLINK_CONF_DIR would override the home directory");
         System.setProperty(StreamingJob.HOME_PROPERTY, empty.toString());
         assertTrue(StreamingJob.clusterConfiguration().keySet().isEmpty());
+    }
+
+    /** A reporter factory that is on the classpath. */
+    public static final class PresentFactory implements org.apache.flink.metrics.reporter.MetricReporterFactory {
+        @Override
+        public org.apache.flink.metrics.reporter.MetricReporter createMetricReporter(java.util.Properties properties) {
+            throw new UnsupportedOperationException("only its presence is tested");
+        }
     }
 
     private static String value(Configuration c, String key) {
