@@ -115,13 +115,8 @@ public final class UserWindowSerializer extends TypeSerializerSingleton<UserWind
      */
     static boolean serialize(CachedWindow w, ItemIndex index, DataOutputView out) throws IOException {
         int size = w.size();
-        if (size > 0 && w.rowTag() != index.fingerprint()) {
+        if (size > 0 && w.rowTag() != index.fingerprint() || !w.allRowsKnown()) {
             return false;
-        }
-        for (int i = 0; i < size; i++) {
-            if (w.row(i) < 0) {
-                return false;
-            }
         }
         boolean keys = false;
         for (int i = 0; i < size && !keys; i++) {
